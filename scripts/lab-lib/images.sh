@@ -1,0 +1,175 @@
+# shellcheck shell=bash
+# Images, built locally and imported into every node's own image store (nothing can be pulled):
+#   python:3-alpine           Debian minbase + python3 (the seed's stack uses this name unchanged)
+#   hawser-lab/busybox:latest busybox-static, for probes (`wget -qO-` works; `wget -T` segfaults)
+#   hawser:local              the static hawser binary at /usr/local/bin/hawser
+# Every image gets LABEL org.hawser-lab=1 so `down --purge` can find exactly these.
+
+PY_TAR="$LAB_CACHE/python-rootfs.tar"
+BB_BIN="$LAB_CACHE/busybox"
+HAWSER_TARGET=x86_64-unknown-linux-gnu
+HAWSER_BIN="$REPO/target/$HAWSER_TARGET/release/hawser"
+BB_TAR="$LAB_DIR/build/busybox-rootfs.tar"
+HAWSER_TAR="$LAB_DIR/build/hawser-rootfs.tar"
+
+# apt_mirror: the Debian mirror apt already uses here (debootstrap must use the same one).
+apt_mirror() {
+  local uri
+  uri=$(cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -v '^[[:space:]]*#' |
+    grep -oE 'https?://[^ ]+' | grep -v -e security -e '-updates' | head -n 1 || true)
+  echo "${uri:-http://deb.debian.org/debian}"
+}
+
+# ensure_python_rootfs: debootstrap once (~1 min) and cache the tarball across `down`.
+ensure_python_rootfs() {
+  [[ -s "$PY_TAR" ]] && return 0
+  local root="$LAB_DIR/build/python-root" suite
+  suite=$(sed -n "s/^VERSION_CODENAME=//p" /etc/os-release)
+  suite=${suite:-bookworm}
+  log "debootstrap $suite minbase + python3 from $(apt_mirror) (cached in $PY_TAR)"
+  remove_tree "$root"
+  mkdir -p "$root" "$LAB_CACHE" "$LAB_LOGS"
+  if ! debootstrap --variant=minbase --include=python3 "$suite" "$root" "$(apt_mirror)" \
+    >"$LAB_LOGS/debootstrap.log" 2>&1; then
+    tail -n 20 "$LAB_LOGS/debootstrap.log" >&2
+    remove_tree "$root"
+    die "debootstrap failed (log $LAB_LOGS/debootstrap.log)"
+  fi
+  umount_under "$root"
+  ln -sf python3 "$root/usr/bin/python"
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc "$root"/usr/share/man
+  tar --numeric-owner -C "$root" --exclude='./dev/*' --exclude='./proc/*' --exclude='./sys/*' \
+    -cf "$PY_TAR.tmp" .
+  mv "$PY_TAR.tmp" "$PY_TAR"
+  remove_tree "$root"
+}
+
+# ensure_busybox_binary: taken from the busybox-static .deb without installing it (installing
+# would replace a `busybox` package someone else may rely on).
+ensure_busybox_binary() {
+  [[ -x "$BB_BIN" ]] && return 0
+  local tmp
+  tmp=$(mktemp -d)
+  mkdir -p "$LAB_CACHE"
+  (cd "$tmp" && { apt-get download busybox-static >/dev/null 2>&1 ||
+    { apt-get -o DPkg::Lock::Timeout=600 update -qq && apt-get download busybox-static >/dev/null; }; })
+  dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
+  install -m 0755 "$tmp/x/bin/busybox" "$BB_BIN"
+  rm -rf "$tmp"
+}
+
+# write_base_files ROOT: the files a tiny image needs (users, name lookup, a writable /tmp).
+write_base_files() {
+  mkdir -p "$1/etc" "$1/tmp"
+  chmod 1777 "$1/tmp"
+  printf 'root:x:0:0:root:/root:/sbin/nologin\nhawser:x:10001:10001:hawser:/nonexistent:/sbin/nologin\n' >"$1/etc/passwd"
+  printf 'root:x:0:\nhawser:x:10001:\n' >"$1/etc/group"
+  printf 'hosts: files dns\n' >"$1/etc/nsswitch.conf"
+}
+
+# tar_dir ROOT OUT: a root-owned tarball of ROOT, the input of `docker import`.
+tar_dir() { tar --numeric-owner --owner=0 --group=0 -C "$1" -cf "$2" .; }
+
+# busybox_tar: write $BB_TAR (busybox plus one symlink per applet).
+busybox_tar() {
+  local root="$LAB_DIR/build/busybox-root" a
+  ensure_busybox_binary
+  remove_tree "$root"
+  mkdir -p "$root/bin"
+  install -m 0755 "$BB_BIN" "$root/bin/busybox"
+  for a in $("$BB_BIN" --list); do [[ "$a" == busybox ]] || ln -s busybox "$root/bin/$a"; done
+  write_base_files "$root"
+  tar_dir "$root" "$BB_TAR"
+  rm -rf "$root"
+}
+
+# hawser_tar BINARY: write $HAWSER_TAR, the runtime rootfs; refuses a dynamically linked binary (the image has no libc).
+hawser_tar() {
+  local bin=$1 root="$LAB_DIR/build/hawser-root"
+  [[ -x "$bin" ]] || die "no executable at $bin"
+  if ldd "$bin" 2>&1 | grep -q '=>'; then die "$bin is dynamically linked; build it with +crt-static"; fi
+  remove_tree "$root"
+  mkdir -p "$root/usr/local/bin"
+  install -m 0755 "$bin" "$root/usr/local/bin/hawser"
+  write_base_files "$root"
+  tar_dir "$root" "$HAWSER_TAR"
+  rm -rf "$root"
+}
+
+image_args() {
+  case $1 in
+    "$PY_IMAGE") IMPORT_ARGS=(--change "ENV PATH=$IMAGE_PATH" --change 'ENV LANG=C.UTF-8' --change 'CMD ["python3"]') ;;
+    "$BB_IMAGE") IMPORT_ARGS=(--change 'ENV PATH=/bin' --change 'CMD ["sh"]') ;;
+    "$HAWSER_IMAGE") IMPORT_ARGS=(--change "ENV PATH=$IMAGE_PATH" --change 'ENTRYPOINT ["/usr/local/bin/hawser"]' --change 'STOPSIGNAL SIGTERM') ;;
+  esac
+  IMPORT_ARGS+=(--change 'LABEL org.hawser-lab=1')
+}
+
+# import_on NAME TAR NODE...: import TAR as NAME on the given nodes in parallel. The tag's previous
+# image is removed if nothing uses it any more.
+import_on() {
+  local name=$1 tar=$2 n pids=() failed=0 i old
+  shift 2
+  image_args "$name"
+  for n in "$@"; do
+    old=$(dk "$n" image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)
+    { dk "$n" import "${IMPORT_ARGS[@]}" "$tar" "$name" >/dev/null &&
+      if [[ -n "$old" && "$old" != "$(dk "$n" image inspect -f '{{.Id}}' "$name")" ]]; then
+        dk "$n" rmi "$old" >/dev/null 2>&1 || true
+      fi; } &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || { warn "import of $name on ${*:$((i + 1)):1} failed"; failed=1; }; done
+  ((failed == 0)) || die "could not import $name everywhere"
+  [[ " $* " == *" leader "* ]] && state_set LEADER_IMAGES_BY_LAB 1
+  return 0
+}
+
+# nodes_missing NAME: the nodes whose image store lacks NAME.
+nodes_missing() {
+  local n
+  for n in "${NODES[@]}"; do dk "$n" image inspect "$1" >/dev/null 2>&1 || echo "$n"; done
+}
+
+# ensure_images: what `up` needs on every node; hawser:local only if the binary was built already.
+ensure_images() {
+  local missing
+  mapfile -t missing < <(nodes_missing "$PY_IMAGE")
+  if ((${#missing[@]} > 0)); then
+    ensure_python_rootfs
+    log "importing $PY_IMAGE on ${missing[*]}"
+    import_on "$PY_IMAGE" "$PY_TAR" "${missing[@]}"
+  fi
+  mapfile -t missing < <(nodes_missing "$BB_IMAGE")
+  if ((${#missing[@]} > 0)); then
+    log "importing $BB_IMAGE on ${missing[*]}"
+    busybox_tar
+    import_on "$BB_IMAGE" "$BB_TAR" "${missing[@]}"
+  fi
+  mapfile -t missing < <(nodes_missing "$HAWSER_IMAGE")
+  if ((${#missing[@]} > 0)); then
+    if [[ -x "$HAWSER_BIN" ]]; then
+      log "importing $HAWSER_IMAGE on ${missing[*]} from $HAWSER_BIN"
+      hawser_tar "$HAWSER_BIN"
+      import_on "$HAWSER_IMAGE" "$HAWSER_TAR" "${missing[@]}"
+    else
+      log "$HAWSER_IMAGE not imported: no binary yet (run: scripts/lab image)"
+    fi
+  fi
+}
+
+# build_hawser: the release build the image is made from (static glibc; no musl target here).
+build_hawser() {
+  log "building hawser: cargo build --release --target $HAWSER_TARGET (+crt-static)"
+  (cd "$REPO" && RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --target "$HAWSER_TARGET")
+}
+
+# purge_leader_images: `down --purge` removes the lab's images from the leader's store.
+purge_leader_images() {
+  local ids
+  ids=$(dk leader images -q --filter label=org.hawser-lab=1 | sort -u)
+  [[ -z "$ids" ]] && return 0
+  log "removing lab images from the leader"
+  # shellcheck disable=SC2086 # one id per word
+  dk leader rmi -f $ids >/dev/null || warn "some lab images are still on the leader"
+}

@@ -1,0 +1,3 @@
+//! Docker Engine API → [`model::ClusterSnapshot`]. The only module that talks to Docker.
+
+pub mod model;

@@ -1,0 +1,131 @@
+//! The cluster as routing sees it: plain data, no Docker client types.
+//!
+//! Discovery fills it from the Engine API (or the static file provider); routing compiles it.
+//! Only fields that can change a route or that operators want to see are kept, so two
+//! snapshots compare equal exactly when nothing of interest changed.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+
+use serde::Serialize;
+
+/// Everything the routing table is built from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ClusterSnapshot {
+    pub services: Vec<Service>,
+    pub tasks: Vec<Task>,
+    pub networks: Vec<Network>,
+    pub nodes: Vec<Node>,
+    /// Services from the static file provider, with fixed backend addresses.
+    pub static_services: Vec<StaticService>,
+}
+
+/// A Swarm service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    /// `Spec.Labels` (a stack's `deploy.labels`): the only labels that configure routes.
+    pub labels: BTreeMap<String, String>,
+    /// `Spec.TaskTemplate.ContainerSpec.Labels` (a stack's `labels:`): read only to warn.
+    pub container_labels: BTreeMap<String, String>,
+    /// IDs of the networks the service's tasks attach to.
+    pub networks: Vec<String>,
+    pub mode: ServiceMode,
+    /// True while Swarm rolls out an update of this service.
+    pub updating: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum ServiceMode {
+    Replicated {
+        replicas: u64,
+    },
+    Global,
+    /// Jobs and modes newer than this code: never routed differently, only displayed.
+    Other {
+        name: String,
+    },
+}
+
+/// A Swarm task: one scheduled instance of a service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Task {
+    pub id: String,
+    pub service_id: String,
+    /// Replicated services number their tasks; global ones do not.
+    pub slot: Option<u64>,
+    pub node_id: Option<String>,
+    /// What Swarm wants (`running`, `shutdown`, ...).
+    pub desired_state: String,
+    /// What the task is (`running`, `starting`, `failed`, ...).
+    pub state: String,
+    pub addresses: Vec<TaskAddress>,
+}
+
+/// The task's address on one network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TaskAddress {
+    pub network_id: String,
+    pub ip: IpAddr,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Network {
+    pub id: String,
+    pub name: String,
+    /// The routing-mesh network; never a backend network.
+    pub ingress: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Node {
+    pub id: String,
+    pub hostname: String,
+    /// `ready`, `down`, `disconnected`, `unknown`.
+    pub state: String,
+    pub role: String,
+}
+
+/// A route from the static file provider.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StaticService {
+    pub name: String,
+    pub rule: String,
+    pub priority: Option<u32>,
+    pub pass_host_header: Option<bool>,
+    pub weight: Option<u32>,
+    pub backends: Vec<SocketAddr>,
+}
+
+impl Task {
+    /// Swarm wants it running and it is: the only tasks that may get traffic.
+    pub fn is_serving(&self) -> bool {
+        self.desired_state == "running" && self.state == "running"
+    }
+
+    /// Somewhere between scheduled and running: the swarm is about to change.
+    pub fn is_converging(&self) -> bool {
+        self.desired_state == "running"
+            && matches!(
+                self.state.as_str(),
+                "new"
+                    | "allocated"
+                    | "pending"
+                    | "assigned"
+                    | "accepted"
+                    | "preparing"
+                    | "ready"
+                    | "starting"
+            )
+            || self.desired_state != "running" && self.state == "running"
+    }
+}
+
+impl Node {
+    /// A node the managers cannot reach may still list its tasks as running; they are not.
+    pub fn is_down(&self) -> bool {
+        matches!(self.state.as_str(), "down" | "disconnected")
+    }
+}

@@ -1,0 +1,26 @@
+//! Labels → rules → an immutable routing table. Pure and synchronous: no I/O, no Docker types.
+//!
+//! - [`traefik_v1`] reads a service's labels into route settings and rules;
+//! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites;
+//! - [`network`] chooses which network a service's tasks are reached on;
+//! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`], one service at a time;
+//! - [`table`] builds the published [`RoutingTable`], with [`index`] for lookups and
+//!   [`balance`] for round-robin picks.
+
+pub mod balance;
+pub mod compile;
+mod error;
+pub mod host;
+pub mod index;
+pub mod network;
+pub mod pattern;
+pub mod report;
+pub mod rule;
+pub mod table;
+pub mod traefik_v1;
+
+pub use compile::{Compiled, RoutingSettings, RoutingSpec, compile};
+pub use error::{RuleError, SkipReason};
+pub use report::ServiceReport;
+pub use rule::RequestView;
+pub use table::{Backend, BackendPool, Route, RoutingTable};

@@ -1,0 +1,262 @@
+//! Path and host patterns: a literal, or a template with `{name}` / `{name:regex}` variables
+//! (the gorilla/mux syntax Traefik v1 rules use).
+//!
+//! Literal patterns never touch the regex engine. Every pattern knows its literal prefix, which
+//! the route index uses to find candidates without scanning the table.
+
+use regex::Regex;
+
+use super::RuleError;
+
+/// Which part of the request a template matches; it decides what `{name}` alone stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatternKind {
+    /// `{name}` matches one path segment: `[^/]+`.
+    Path,
+    /// `{name}` matches one host label: `[^.]+`.
+    Host,
+}
+
+/// A compiled path or host pattern.
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    source: String,
+    literal_prefix: String,
+    /// `None` for a plain literal.
+    exact: Option<Regex>,
+    /// The same template anchored only at the start, for prefix matching.
+    prefix: Option<Regex>,
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Pattern {
+    /// Parses a pattern. Host patterns are case-insensitive and stored lowercase.
+    pub fn parse(source: &str, kind: PatternKind) -> Result<Self, RuleError> {
+        let source = match kind {
+            PatternKind::Host => source.to_ascii_lowercase(),
+            PatternKind::Path => source.to_owned(),
+        };
+        let pieces = split_template(&source)?;
+        let literal_prefix = match pieces.first() {
+            Some(Piece::Literal(text)) => text.clone(),
+            _ => String::new(),
+        };
+        if pieces
+            .iter()
+            .all(|piece| matches!(piece, Piece::Literal(_)))
+        {
+            return Ok(Pattern {
+                source,
+                literal_prefix,
+                exact: None,
+                prefix: None,
+            });
+        }
+        let mut body = String::new();
+        for piece in &pieces {
+            match piece {
+                Piece::Literal(text) => body.push_str(&regex::escape(text)),
+                Piece::Variable { pattern, .. } => {
+                    let default = match kind {
+                        PatternKind::Path => "[^/]+",
+                        PatternKind::Host => "[^.]+",
+                    };
+                    body.push_str("(?:");
+                    body.push_str(pattern.as_deref().unwrap_or(default));
+                    body.push(')');
+                }
+            }
+        }
+        let flags = match kind {
+            PatternKind::Host => "(?i)",
+            PatternKind::Path => "",
+        };
+        let compile = |anchored_end: bool| {
+            let end = if anchored_end { "$" } else { "" };
+            Regex::new(&format!("{flags}^{body}{end}")).map_err(|err| RuleError::BadPattern {
+                pattern: source.clone(),
+                reason: err.to_string(),
+            })
+        };
+        Ok(Pattern {
+            exact: Some(compile(true)?),
+            prefix: Some(compile(false)?),
+            literal_prefix,
+            source,
+        })
+    }
+
+    /// The pattern as written (lowercased for hosts).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The literal text every match starts with (empty when the pattern starts with a variable).
+    pub fn literal_prefix(&self) -> &str {
+        &self.literal_prefix
+    }
+
+    /// True when the pattern has no variables.
+    pub fn is_literal(&self) -> bool {
+        self.exact.is_none()
+    }
+
+    /// Whole-string match. Host callers pass a lowercase host.
+    pub fn matches(&self, text: &str) -> bool {
+        match &self.exact {
+            None => self.source == text,
+            Some(regex) => regex.is_match(text),
+        }
+    }
+
+    /// Length of the pattern's match at the start of `text`, if it matches there.
+    pub fn match_prefix(&self, text: &str) -> Option<usize> {
+        match &self.prefix {
+            None => text.starts_with(&self.source).then_some(self.source.len()),
+            Some(regex) => regex.find(text).map(|found| found.end()),
+        }
+    }
+}
+
+enum Piece {
+    Literal(String),
+    Variable { pattern: Option<String> },
+}
+
+/// Splits `a{x}b{y:[0-9]{2}}` into literals and variables; braces nest inside a variable's regex.
+fn split_template(source: &str) -> Result<Vec<Piece>, RuleError> {
+    let bad = |reason: &str| RuleError::BadPattern {
+        pattern: source.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut chars = source.char_indices();
+    while let Some((start, ch)) = chars.next() {
+        match ch {
+            '{' => {
+                let mut depth = 1;
+                let mut end = None;
+                for (index, inner) in chars.by_ref() {
+                    match inner {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                end = Some(index);
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                let end = end.ok_or_else(|| bad("unbalanced '{'"))?;
+                let variable = &source[start + 1..end];
+                let (name, pattern) = match variable.split_once(':') {
+                    Some((name, pattern)) => (name.trim(), Some(pattern.trim().to_owned())),
+                    None => (variable.trim(), None),
+                };
+                if name.is_empty() {
+                    return Err(bad("a variable needs a name, as in {name} or {name:regex}"));
+                }
+                if pattern.as_deref() == Some("") {
+                    return Err(bad("empty regex after ':' in a variable"));
+                }
+                if !literal.is_empty() {
+                    pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+                }
+                pieces.push(Piece::Variable { pattern });
+            }
+            '}' => return Err(bad("unbalanced '}'")),
+            other => literal.push(other),
+        }
+    }
+    if !literal.is_empty() {
+        pieces.push(Piece::Literal(literal));
+    }
+    Ok(pieces)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(source: &str) -> Pattern {
+        Pattern::parse(source, PatternKind::Path).expect("valid pattern")
+    }
+
+    #[test]
+    fn literal_path_matches_exactly_and_as_plain_string_prefix() {
+        let ping = path("/ping");
+        assert!(ping.is_literal());
+        assert!(ping.matches("/ping"));
+        assert!(!ping.matches("/ping/"));
+        assert_eq!(ping.match_prefix("/pingpong"), Some(5));
+        assert_eq!(ping.match_prefix("/pin"), None);
+        assert_eq!(ping.literal_prefix(), "/ping");
+    }
+
+    #[test]
+    fn template_variable_defaults_to_one_segment() {
+        let article = path("/articles/{category}/{id:[0-9]+}");
+        assert!(!article.is_literal());
+        assert_eq!(article.literal_prefix(), "/articles/");
+        assert!(article.matches("/articles/news/42"));
+        assert!(!article.matches("/articles/news/forty-two"));
+        assert!(!article.matches("/articles/a/b/42"));
+        assert_eq!(article.match_prefix("/articles/news/42/comments"), Some(17));
+    }
+
+    #[test]
+    fn nested_braces_inside_a_variable_regex() {
+        let year = path("/y/{year:[0-9]{4}}");
+        assert!(year.matches("/y/2026"));
+        assert!(!year.matches("/y/26"));
+    }
+
+    #[test]
+    fn template_starting_with_a_variable_has_no_literal_prefix() {
+        let any = path("{root}/x");
+        assert_eq!(any.literal_prefix(), "");
+        assert!(any.matches("abc/x"));
+    }
+
+    #[test]
+    fn regex_metacharacters_in_literals_are_escaped() {
+        let dotted = path("/v1.0/{x}");
+        assert!(dotted.matches("/v1.0/a"));
+        assert!(!dotted.matches("/v1x0/a"));
+    }
+
+    #[test]
+    fn host_templates_are_case_insensitive_and_default_to_one_label() {
+        let host = Pattern::parse("{sub}.Example.com", PatternKind::Host).expect("valid");
+        assert!(host.matches("api.example.com"));
+        assert!(host.matches("API.EXAMPLE.COM"));
+        assert!(!host.matches("a.b.example.com"));
+        let literal = Pattern::parse("Example.COM", PatternKind::Host).expect("valid");
+        assert_eq!(literal.source(), "example.com");
+    }
+
+    #[test]
+    fn malformed_templates_are_errors() {
+        for bad in [
+            "/a/{id",
+            "/a/}",
+            "/a/{}",
+            "/a/{:x}",
+            "/a/{id:}",
+            "/a/{id:[}",
+        ] {
+            assert!(
+                Pattern::parse(bad, PatternKind::Path).is_err(),
+                "{bad} should be rejected"
+            );
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! Traefik v1 service labels → route settings.
+//!
+//! Reads `<prefix>.*` labels from a service's `Spec.Labels`. A service may define several routes
+//! with segment labels (`<prefix>.<segment>.port`, `<prefix>.<segment>.frontend.rule`, ...);
+//! segment properties fall back to the unsegmented ones. Anything wrong is a [`SkipReason`]
+//! for this service alone; labels hawser deliberately ignores become warnings.
+
+use std::collections::BTreeMap;
+
+use super::rule::parse_rule;
+use crate::routing::SkipReason;
+use crate::routing::rule::Rule;
+
+/// How the dialect is read: the CLI settings that change label meaning.
+#[derive(Clone, Debug)]
+pub struct LabelSettings {
+    /// `traefik` by default.
+    pub prefix: String,
+    /// Services without a rule get `Host:<name>.<domain>` when this is set.
+    pub domain: Option<String>,
+    pub exposed_by_default: bool,
+}
+
+/// One route a service asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouteLabels {
+    /// `None` for the unsegmented route.
+    pub segment: Option<String>,
+    pub rule_text: String,
+    pub rule: Rule,
+    pub priority: u32,
+    pub pass_host_header: bool,
+    /// Backend name shared by services that set the same `backend` label.
+    pub backend: String,
+    pub weight: u32,
+    pub port: u16,
+}
+
+/// What a service's labels say, once they parse.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceLabels {
+    /// `<prefix>.docker.network`.
+    pub network: Option<String>,
+    pub routes: Vec<RouteLabels>,
+}
+
+/// The result for one service plus the warnings to report whatever happened.
+#[derive(Debug)]
+pub struct LabelOutcome {
+    pub result: Result<ServiceLabels, SkipReason>,
+    pub warnings: Vec<String>,
+}
+
+/// A label key after the prefix, by what hawser does with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Property {
+    Enable,
+    Port,
+    Protocol,
+    Weight,
+    Backend,
+    Network,
+    Rule,
+    Priority,
+    PassHostHeader,
+    /// Understood, not implemented, and safe to leave out: a warning.
+    Ignored(&'static str),
+    /// Understood, not implemented, and unsafe to leave out (access control): skip.
+    Refused(&'static str),
+    Unknown,
+}
+
+fn classify(key: &str) -> Property {
+    use Property::*;
+    match key {
+        "enable" => Enable,
+        "port" => Port,
+        "protocol" => Protocol,
+        "weight" => Weight,
+        "backend" => Backend,
+        "docker.network" => Network,
+        "frontend.rule" => Rule,
+        "frontend.priority" => Priority,
+        "frontend.passHostHeader" => PassHostHeader,
+        "tags" => Ignored("tags only filter Traefik's own providers"),
+        "frontend.entryPoints" => {
+            Ignored("hawser serves every route on its one --listen entry point")
+        }
+        "backend.loadbalancer.swarm" | "docker.LBSwarm" => {
+            Ignored("hawser always balances across task addresses, never the service VIP")
+        }
+        "backend.loadbalancer.method" => Ignored("hawser always uses weighted round-robin"),
+        key if key.starts_with("frontend.auth.") => Refused("authentication"),
+        key if key.starts_with("frontend.whiteList.") || key == "frontend.whitelistSourceRange" => {
+            Refused("a source IP whitelist")
+        }
+        key if key.starts_with("frontend.passTLSClientCert")
+            || key == "frontend.passTLSCert"
+            || key.starts_with("frontend.headers.")
+            || key.starts_with("frontend.redirect.")
+            || key.starts_with("frontend.errors.")
+            || key.starts_with("frontend.rateLimit.")
+            || key.starts_with("backend.") =>
+        {
+            Ignored("not implemented by hawser")
+        }
+        _ => Unknown,
+    }
+}
+
+/// Properties a segment may set for itself.
+fn is_segment_property(property: Property) -> bool {
+    !matches!(
+        property,
+        Property::Enable | Property::Network | Property::Unknown
+    )
+}
+
+/// Reads one service's labels.
+pub fn parse_service_labels(
+    service_name: &str,
+    labels: &BTreeMap<String, String>,
+    container_labels: &BTreeMap<String, String>,
+    settings: &LabelSettings,
+) -> LabelOutcome {
+    let mut parser = Parser {
+        prefix: &settings.prefix,
+        root: Vec::new(),
+        segments: BTreeMap::new(),
+        warnings: Vec::new(),
+    };
+    parser.collect(labels);
+    let misplaced = misplaced_container_labels(&parser, labels, container_labels);
+    let result = parser.build(service_name, settings, &misplaced);
+    if !misplaced.is_empty() && result.is_ok() {
+        parser.warnings.push(misplaced_warning(&misplaced));
+    }
+    LabelOutcome {
+        result,
+        warnings: parser.warnings,
+    }
+}
+
+struct Parser<'a> {
+    prefix: &'a str,
+    /// Unsegmented labels, in label order.
+    root: Vec<Labelled<'a>>,
+    segments: BTreeMap<&'a str, Vec<Labelled<'a>>>,
+    warnings: Vec<String>,
+}
+
+#[derive(Clone, Copy)]
+struct Labelled<'a> {
+    property: Property,
+    label: &'a str,
+    value: &'a str,
+}
+
+fn find<'a>(labels: &[Labelled<'a>], property: Property) -> Option<(&'a str, &'a str)> {
+    labels
+        .iter()
+        .find(|labelled| labelled.property == property)
+        .map(|labelled| (labelled.label, labelled.value))
+}
+
+impl<'a> Parser<'a> {
+    /// Sorts every `<prefix>.` label into the root or a segment; warns about the rest.
+    fn collect(&mut self, labels: &'a BTreeMap<String, String>) {
+        for (label, value) in labels {
+            let Some(key) = label
+                .strip_prefix(self.prefix)
+                .and_then(|rest| rest.strip_prefix('.'))
+            else {
+                continue;
+            };
+            let property = classify(key);
+            let (label, value) = (label.as_str(), value.as_str());
+            if property != Property::Unknown {
+                self.root.push(Labelled {
+                    property,
+                    label,
+                    value,
+                });
+                continue;
+            }
+            // As in Traefik, `frontend` and `backend` are never segment names.
+            let segmented = key
+                .split_once('.')
+                .filter(|(segment, _)| !matches!(*segment, "frontend" | "backend" | "docker"))
+                .map(|(segment, rest)| (segment, classify(rest)))
+                .filter(|(_, property)| is_segment_property(*property));
+            match segmented {
+                Some((segment, property)) => {
+                    self.segments.entry(segment).or_default().push(Labelled {
+                        property,
+                        label,
+                        value,
+                    });
+                }
+                None => self.warnings.push(format!(
+                    "label {label} is not a label hawser knows; it is ignored (check the spelling)"
+                )),
+            }
+        }
+    }
+
+    fn build(
+        &mut self,
+        service_name: &str,
+        settings: &LabelSettings,
+        misplaced: &[String],
+    ) -> Result<ServiceLabels, SkipReason> {
+        let enabled = match find(&self.root, Property::Enable) {
+            Some((label, value)) => {
+                let enabled = parse_bool(label, value)?;
+                if !enabled {
+                    return Err(SkipReason::Disabled {
+                        label: label.to_owned(),
+                        value: value.to_owned(),
+                    });
+                }
+                true
+            }
+            None => settings.exposed_by_default,
+        };
+        if !enabled {
+            return Err(SkipReason::NotEnabled {
+                label: format!("{}.enable", self.prefix),
+            });
+        }
+        let network = find(&self.root, Property::Network).map(|(_, value)| value.trim().to_owned());
+        let segment_names: Vec<Option<&str>> = if self.segments.is_empty() {
+            vec![None]
+        } else {
+            self.segments.keys().copied().map(Some).collect()
+        };
+        let mut routes = Vec::with_capacity(segment_names.len());
+        for segment in segment_names {
+            routes.push(self.route(service_name, segment, settings, misplaced)?);
+        }
+        Ok(ServiceLabels { network, routes })
+    }
+
+    /// The segment's own value for a property, else the unsegmented one.
+    fn lookup(&self, segment: Option<&str>, property: Property) -> Option<(&'a str, &'a str)> {
+        segment
+            .and_then(|name| self.segments.get(name))
+            .and_then(|labels| find(labels, property))
+            .or_else(|| find(&self.root, property))
+    }
+
+    fn route(
+        &mut self,
+        service_name: &str,
+        segment: Option<&str>,
+        settings: &LabelSettings,
+        misplaced: &[String],
+    ) -> Result<RouteLabels, SkipReason> {
+        self.check_unsupported(segment)?;
+        let port = match self.lookup(segment, Property::Port) {
+            Some((label, value)) => parse_port(label, value)?,
+            None => {
+                let hint = if misplaced.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", misplaced_warning(misplaced))
+                };
+                return Err(SkipReason::MissingPort {
+                    label: self.label_name(segment, "port"),
+                    hint,
+                });
+            }
+        };
+        if let Some((label, value)) = self.lookup(segment, Property::Protocol) {
+            if !value.trim().eq_ignore_ascii_case("http") {
+                return Err(SkipReason::Unsupported {
+                    label: label.to_owned(),
+                    what: format!("backend protocol {value:?} (only http)"),
+                });
+            }
+        }
+        // Traefik's default priority is the length of the label value as written.
+        let mut written_length = None;
+        let rule_text = match self.lookup(segment, Property::Rule) {
+            Some((_, value)) => {
+                written_length = Some(value.len());
+                value.trim().to_owned()
+            }
+            None => match &settings.domain {
+                Some(domain) => format!("Host:{}.{domain}", host_label_of(service_name)),
+                None => {
+                    return Err(SkipReason::NoRule {
+                        label: self.label_name(segment, "frontend.rule"),
+                    });
+                }
+            },
+        };
+        let rule = parse_rule(&rule_text).map_err(|source| SkipReason::BadRule {
+            label: self.label_name(segment, "frontend.rule"),
+            source,
+        })?;
+        let priority = match self.lookup(segment, Property::Priority) {
+            Some((label, value)) => parse_number(label, value, "a priority (0 or more)")?,
+            None => 0,
+        };
+        let pass_host_header = match self.lookup(segment, Property::PassHostHeader) {
+            Some((label, value)) => parse_bool(label, value)?,
+            None => true,
+        };
+        let weight = match self.lookup(segment, Property::Weight) {
+            Some((label, value)) => parse_number(label, value, "a weight (0 or more)")?,
+            None => 1,
+        };
+        // As in Traefik: an unsegmented `backend` is a name services can share; a segment's
+        // backend is always qualified by its service.
+        let backend_label = self
+            .lookup(segment, Property::Backend)
+            .map(|(_, value)| value.trim())
+            .filter(|value| !value.is_empty());
+        let backend = match (segment, backend_label) {
+            (None, Some(name)) => name.to_owned(),
+            (None, None) => service_name.to_owned(),
+            (Some(_), Some(name)) => format!("{service_name}-{name}"),
+            (Some(segment), None) => format!("{service_name}-{segment}"),
+        };
+        let priority = if priority > 0 {
+            priority
+        } else {
+            let length = written_length.unwrap_or(rule_text.len());
+            u32::try_from(length).unwrap_or(u32::MAX)
+        };
+        Ok(RouteLabels {
+            segment: segment.map(str::to_owned),
+            rule_text,
+            rule,
+            priority,
+            pass_host_header,
+            backend,
+            weight,
+            port,
+        })
+    }
+
+    /// Refused labels skip the service; ignored ones are warned about once per label.
+    fn check_unsupported(&mut self, segment: Option<&str>) -> Result<(), SkipReason> {
+        let own = segment.and_then(|name| self.segments.get(name));
+        let candidates = self.root.iter().chain(own.into_iter().flatten());
+        let mut warnings = Vec::new();
+        for labelled in candidates {
+            let label = labelled.label;
+            match labelled.property {
+                Property::Refused(what) => {
+                    return Err(SkipReason::Unsupported {
+                        label: label.to_owned(),
+                        what: what.to_owned(),
+                    });
+                }
+                Property::Ignored(why) => {
+                    warnings.push(format!("label {label} is ignored: {why}"));
+                }
+                _ => {}
+            }
+        }
+        for warning in warnings {
+            if !self.warnings.contains(&warning) {
+                self.warnings.push(warning);
+            }
+        }
+        Ok(())
+    }
+
+    fn label_name(&self, segment: Option<&str>, property: &str) -> String {
+        match segment {
+            Some(name) => format!("{}.{name}.{property}", self.prefix),
+            None => format!("{}.{property}", self.prefix),
+        }
+    }
+}
+
+/// Container-spec labels under the prefix that the service spec lacks: almost always a stack
+/// file with `labels:` where `deploy.labels:` was meant.
+fn misplaced_container_labels(
+    parser: &Parser<'_>,
+    labels: &BTreeMap<String, String>,
+    container_labels: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let dotted = format!("{}.", parser.prefix);
+    container_labels
+        .keys()
+        .filter(|key| key.starts_with(&dotted) && !labels.contains_key(*key))
+        .cloned()
+        .collect()
+}
+
+fn misplaced_warning(misplaced: &[String]) -> String {
+    format!(
+        "labels {} are on the container spec (a stack's `labels:`), which hawser does not read; \
+         move them under `deploy.labels:`",
+        misplaced.join(", ")
+    )
+}
+
+/// The service name as a DNS label: `demo_web` → `demo-web`.
+fn host_label_of(service_name: &str) -> String {
+    service_name.replace(['_', '/'], "-")
+}
+
+/// Go's `strconv.ParseBool`, which Traefik used.
+fn parse_bool(label: &str, value: &str) -> Result<bool, SkipReason> {
+    match value.trim() {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        _ => Err(SkipReason::BadValue {
+            label: label.to_owned(),
+            value: value.to_owned(),
+            expected: "a boolean (true or false)",
+        }),
+    }
+}
+
+fn parse_port(label: &str, value: &str) -> Result<u16, SkipReason> {
+    match value.trim().parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(SkipReason::BadPort {
+            label: label.to_owned(),
+            value: value.to_owned(),
+        }),
+    }
+}
+
+fn parse_number(label: &str, value: &str, expected: &'static str) -> Result<u32, SkipReason> {
+    value
+        .trim()
+        .parse::<u32>()
+        .map_err(|_| SkipReason::BadValue {
+            label: label.to_owned(),
+            value: value.to_owned(),
+            expected,
+        })
+}
+
+#[cfg(test)]
+#[path = "labels_tests.rs"]
+mod tests;

@@ -1,0 +1,176 @@
+//! Request counters that outlive routing tables.
+//!
+//! Routes and backends in a table hold `Arc`s to these, found by name in the registry when the
+//! table is built, so counts survive table swaps and the request path only touches atomics.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+/// Upper bounds of the latency histogram buckets, in seconds (Prometheus `le`).
+pub const LATENCY_BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+/// Counts for one route.
+#[derive(Debug, Default)]
+pub struct RouteStats {
+    /// Responses by status class: index 0 is 1xx ... index 4 is 5xx.
+    pub responses: [AtomicU64; 5],
+    pub latency: Histogram,
+}
+
+/// Counts for one backend (a task address).
+#[derive(Debug, Default)]
+pub struct BackendStats {
+    pub requests: AtomicU64,
+    /// Attempts that got no response: refused, reset, timed out.
+    pub failures: AtomicU64,
+    /// Responses with a 5xx status from the backend itself.
+    pub server_errors: AtomicU64,
+    /// Exponentially weighted moving average of response time, in microseconds.
+    pub latency_ewma_micros: AtomicU64,
+}
+
+/// A fixed-bucket latency histogram.
+#[derive(Debug, Default)]
+pub struct Histogram {
+    /// Non-cumulative counts; the last slot is `+Inf`.
+    pub buckets: [AtomicU64; LATENCY_BUCKETS.len() + 1],
+    pub sum_micros: AtomicU64,
+    pub count: AtomicU64,
+}
+
+impl RouteStats {
+    pub fn record(&self, status: u16, elapsed: Duration) {
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        self.responses[class].fetch_add(1, Ordering::Relaxed);
+        self.latency.observe(elapsed);
+    }
+
+    pub fn total(&self) -> u64 {
+        self.responses
+            .iter()
+            .map(|count| count.load(Ordering::Relaxed))
+            .sum()
+    }
+}
+
+impl BackendStats {
+    /// Records a response's time; the average follows the last ~10 responses.
+    pub fn record_latency(&self, elapsed: Duration) {
+        let sample = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        let _ = self.latency_ewma_micros.fetch_update(
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+            |average| {
+                Some(if average == 0 {
+                    sample
+                } else {
+                    (average * 9 + sample) / 10
+                })
+            },
+        );
+    }
+}
+
+impl Histogram {
+    pub fn observe(&self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let bucket = LATENCY_BUCKETS
+            .iter()
+            .position(|&bound| seconds <= bound)
+            .unwrap_or(LATENCY_BUCKETS.len());
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        self.sum_micros.fetch_add(micros, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Hands out the stats object for a name, the same one every time while the name is in use.
+#[derive(Debug, Default)]
+pub struct StatsRegistry {
+    routes: Mutex<HashMap<String, Arc<RouteStats>>>,
+    backends: Mutex<HashMap<String, Arc<BackendStats>>>,
+}
+
+impl StatsRegistry {
+    pub fn route(&self, name: &str) -> Arc<RouteStats> {
+        entry(&self.routes, name)
+    }
+
+    pub fn backend(&self, key: &str) -> Arc<BackendStats> {
+        entry(&self.backends, key)
+    }
+
+    /// Forgets entries no table refers to any more (only the registry holds them).
+    pub fn prune(&self) {
+        prune(&self.routes);
+        prune(&self.backends);
+    }
+}
+
+fn entry<T: Default>(map: &Mutex<HashMap<String, Arc<T>>>, name: &str) -> Arc<T> {
+    let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(existing) = map.get(name) {
+        return existing.clone();
+    }
+    let created = Arc::new(T::default());
+    map.insert(name.to_owned(), created.clone());
+    created
+}
+
+fn prune<T>(map: &Mutex<HashMap<String, Arc<T>>>) {
+    let mut map = map.lock().unwrap_or_else(PoisonError::into_inner);
+    map.retain(|_, stats| Arc::strong_count(stats) > 1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_name_gets_the_same_counters_until_pruned() {
+        let registry = StatsRegistry::default();
+        let first = registry.route("web");
+        first.record(200, Duration::from_millis(3));
+        assert_eq!(registry.route("web").total(), 1);
+        drop(first);
+        registry.prune();
+        assert_eq!(registry.route("web").total(), 0);
+    }
+
+    #[test]
+    fn statuses_fall_into_classes_and_latency_into_buckets() {
+        let stats = RouteStats::default();
+        stats.record(101, Duration::from_micros(500));
+        stats.record(404, Duration::from_millis(30));
+        stats.record(599, Duration::from_secs(20));
+        let classes: Vec<u64> = stats
+            .responses
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
+        assert_eq!(classes, vec![1, 0, 0, 1, 1]);
+        let buckets: Vec<u64> = stats
+            .latency
+            .buckets
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
+        assert_eq!(buckets[0], 1);
+        assert_eq!(buckets[5], 1, "30 ms is in the 50 ms bucket");
+        assert_eq!(buckets[LATENCY_BUCKETS.len()], 1, "20 s is +Inf");
+    }
+
+    #[test]
+    fn backend_latency_average_moves_towards_new_samples() {
+        let stats = BackendStats::default();
+        stats.record_latency(Duration::from_micros(1000));
+        assert_eq!(stats.latency_ewma_micros.load(Ordering::Relaxed), 1000);
+        stats.record_latency(Duration::from_micros(2000));
+        assert_eq!(stats.latency_ewma_micros.load(Ordering::Relaxed), 1100);
+    }
+}
