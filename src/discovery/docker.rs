@@ -1,0 +1,212 @@
+//! The Engine API calls discovery makes: version negotiation, one full listing of the swarm,
+//! and the event stream.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use http::{Method, Request};
+use http_body_util::{BodyExt, Limited};
+use serde::de::DeserializeOwned;
+
+use super::DiscoveryError;
+use super::endpoint::DockerEndpoint;
+use super::error::{classify_api_error, error_chain};
+use super::model::ClusterSnapshot;
+use super::transport::Transport;
+use super::wire::{NetworkJson, NodeJson, ServiceJson, TaskJson, decode_list};
+
+/// Swarm services and task network attachments need at least this API version.
+const MIN_API: (usize, usize) = (1, 25);
+
+/// The largest list response accepted (a swarm with many thousands of tasks fits).
+const MAX_BODY: usize = 256 * 1024 * 1024;
+
+/// A connected, version-negotiated Engine API client.
+pub struct DockerClient {
+    transport: Transport,
+    docker: bollard::Docker,
+    /// `v1.41`: the path prefix of every request.
+    api_path: String,
+    pub api_version: String,
+    pub engine_version: String,
+    timeout: Duration,
+}
+
+/// Something changed in the swarm; the payload is only for logs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DockerEvent {
+    pub kind: String,
+    pub action: String,
+    pub name: String,
+}
+
+/// One full listing, plus the objects that could not be decoded.
+pub struct Listing {
+    pub snapshot: ClusterSnapshot,
+    pub problems: Vec<String>,
+}
+
+impl DockerClient {
+    /// Connects and agrees on an API version: the newest both sides speak.
+    pub async fn connect(
+        endpoint: &DockerEndpoint,
+        timeout: Duration,
+    ) -> Result<Self, DiscoveryError> {
+        let transport = Transport::new(endpoint)?;
+        let timeout_seconds = timeout.as_secs().max(1);
+        let docker = transport.bollard(timeout_seconds)?;
+        let negotiate = async {
+            let docker = docker.negotiate_version().await?;
+            let version = docker.version().await?;
+            Ok::<_, DiscoveryError>((docker, version))
+        };
+        let (docker, version) = tokio::time::timeout(timeout, negotiate)
+            .await
+            .map_err(|_| DiscoveryError::Timeout(timeout))??;
+        let negotiated = docker.client_version();
+        if (negotiated.major_version, negotiated.minor_version) < MIN_API {
+            return Err(DiscoveryError::TooOld {
+                found: negotiated.to_string(),
+                needed: format!("{}.{}", MIN_API.0, MIN_API.1),
+            });
+        }
+        Ok(DockerClient {
+            transport,
+            api_path: format!("/v{negotiated}"),
+            api_version: negotiated.to_string(),
+            engine_version: version.version.unwrap_or_else(|| "unknown".into()),
+            docker,
+            timeout,
+        })
+    }
+
+    /// Lists services, running-desired tasks, networks and nodes, concurrently.
+    pub async fn list(&self) -> Result<Listing, DiscoveryError> {
+        let tasks_query = format!(
+            "/tasks?filters={}",
+            percent_encode(r#"{"desired-state":["running"]}"#)
+        );
+        let listing = async {
+            tokio::try_join!(
+                self.get_list::<ServiceJson>("/services", "service"),
+                self.get_list::<TaskJson>(&tasks_query, "task"),
+                self.get_list::<NetworkJson>("/networks", "network"),
+                self.get_list::<NodeJson>("/nodes", "node"),
+            )
+        };
+        let (services, tasks, networks, nodes) = tokio::time::timeout(self.timeout, listing)
+            .await
+            .map_err(|_| DiscoveryError::Timeout(self.timeout))??;
+        let mut problems = Vec::new();
+        let snapshot = ClusterSnapshot {
+            services: take(&mut problems, services),
+            tasks: take(&mut problems, tasks),
+            networks: take(&mut problems, networks),
+            nodes: take(&mut problems, nodes),
+            static_services: Vec::new(),
+        };
+        Ok(Listing { snapshot, problems })
+    }
+
+    /// Service, node, network and container events, as they happen.
+    pub fn events(&self) -> impl Stream<Item = Result<DockerEvent, DiscoveryError>> + use<> {
+        let filters = HashMap::from([(
+            "type".to_owned(),
+            ["service", "node", "network", "container"]
+                .map(str::to_owned)
+                .to_vec(),
+        )]);
+        let options = bollard::query_parameters::EventsOptions {
+            filters: Some(filters),
+            ..Default::default()
+        };
+        self.docker.events(Some(options)).map(|item| {
+            let message = item?;
+            let actor = message.actor.unwrap_or_default();
+            Ok(DockerEvent {
+                kind: message.typ.map(|kind| kind.to_string()).unwrap_or_default(),
+                action: message.action.unwrap_or_default(),
+                name: actor
+                    .attributes
+                    .and_then(|attributes| attributes.get("name").cloned())
+                    .or(actor.id)
+                    .unwrap_or_default(),
+            })
+        })
+    }
+
+    async fn get_list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> Result<(Vec<T>, Vec<String>), DiscoveryError> {
+        let body = self.get(path).await?;
+        decode_list(&body, what).map_err(|err| DiscoveryError::Decode {
+            what: format!("{what} list"),
+            reason: err.to_string(),
+        })
+    }
+
+    async fn get(&self, path: &str) -> Result<Bytes, DiscoveryError> {
+        let full_path = format!("{}{path}", self.api_path);
+        let request = Request::builder()
+            .method(Method::GET)
+            .uri(full_path.as_str())
+            .body(bollard::body_full(Bytes::new()))
+            .map_err(|err| DiscoveryError::Transport(err.to_string()))?;
+        let response = self
+            .transport
+            .send(request)
+            .await
+            .map_err(|err| DiscoveryError::Transport(error_chain(&err)))?;
+        let status = response.status();
+        let body = Limited::new(response.into_body(), MAX_BODY)
+            .collect()
+            .await
+            .map_err(|err| DiscoveryError::Transport(format!("reading {path}: {err}")))?
+            .to_bytes();
+        if !status.is_success() {
+            let message = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|json| json.get("message")?.as_str().map(str::to_owned))
+                .unwrap_or_else(|| String::from_utf8_lossy(&body).trim().to_owned());
+            return Err(classify_api_error(status.as_u16(), path, message));
+        }
+        Ok(body)
+    }
+}
+
+/// Converts decoded wire objects into the model, collecting the decoding problems.
+fn take<J, M: From<J>>(
+    problems: &mut Vec<String>,
+    (items, found): (Vec<J>, Vec<String>),
+) -> Vec<M> {
+    problems.extend(found);
+    items.into_iter().map(M::from).collect()
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn filters_are_percent_encoded() {
+        assert_eq!(
+            super::percent_encode(r#"{"desired-state":["running"]}"#),
+            "%7B%22desired-state%22%3A%5B%22running%22%5D%7D"
+        );
+    }
+}
