@@ -12,10 +12,11 @@ use serde::de::DeserializeOwned;
 
 use super::DiscoveryError;
 use super::endpoint::DockerEndpoint;
-use super::error::{classify_api_error, error_chain};
+use super::error::classify_api_error;
 use super::model::ClusterSnapshot;
 use super::transport::Transport;
 use super::wire::{NetworkJson, NodeJson, ServiceJson, TaskJson, decode_list};
+use crate::telemetry::error_chain;
 
 /// Swarm services and task network attachments need at least this API version.
 const MIN_API: (usize, usize) = (1, 25);
@@ -106,6 +107,7 @@ impl DockerClient {
             networks: take(&mut problems, networks),
             nodes: take(&mut problems, nodes),
             static_services: Vec::new(),
+            synced: true,
         };
         Ok(Listing { snapshot, problems })
     }

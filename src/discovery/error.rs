@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::telemetry::error_chain;
+
 #[derive(Debug, Error)]
 pub enum DiscoveryError {
     #[error("bad Docker endpoint {url:?}: {reason}")]
@@ -59,19 +61,4 @@ pub(crate) fn classify_api_error(status: u16, path: &str, message: String) -> Di
         path: path.to_owned(),
         message,
     }
-}
-
-/// An error and its sources on one line: "connect error: No such file or directory".
-pub(crate) fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

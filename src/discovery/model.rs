@@ -18,6 +18,9 @@ pub struct ClusterSnapshot {
     pub nodes: Vec<Node>,
     /// Services from the static file provider, with fixed backend addresses.
     pub static_services: Vec<StaticService>,
+    /// Set once the swarm has been listed (or when there is no swarm to list): until then an
+    /// empty snapshot means "not known yet", not "no services".
+    pub synced: bool,
 }
 
 /// A Swarm service.

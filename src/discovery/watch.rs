@@ -212,7 +212,8 @@ impl DockerWatcher {
     /// Publishes the swarm part of the snapshot; true when it changed.
     fn publish(&self, swarm: ClusterSnapshot) -> bool {
         self.snapshots.send_if_modified(|current| {
-            let changed = current.services != swarm.services
+            let changed = !current.synced
+                || current.services != swarm.services
                 || current.tasks != swarm.tasks
                 || current.networks != swarm.networks
                 || current.nodes != swarm.nodes;
@@ -221,6 +222,7 @@ impl DockerWatcher {
                 current.tasks = swarm.tasks;
                 current.networks = swarm.networks;
                 current.nodes = swarm.nodes;
+                current.synced = true;
             }
             changed
         })

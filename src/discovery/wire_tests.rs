@@ -28,6 +28,7 @@ fn seed_snapshot() -> ClusterSnapshot {
         networks: decode::<NetworkJson, _>(fixture!("networks.json"), "network"),
         nodes: decode::<NodeJson, _>(fixture!("nodes.json"), "node"),
         static_services: Vec::new(),
+        synced: true,
     }
 }
 

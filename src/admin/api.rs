@@ -1,0 +1,174 @@
+//! JSON views of the published state. Field names are snake_case and stable: scripts and the
+//! dashboard depend on them.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use super::{AdminResponse, json};
+use crate::routing::compile::{ServiceWarning, SkippedService};
+use crate::routing::{Backend, RoutingTable};
+use crate::state::SharedState;
+
+#[derive(Serialize)]
+struct RoutesView<'a> {
+    generation: u64,
+    updated_at: u64,
+    routes: Vec<RouteView<'a>>,
+    skipped: &'a [SkippedService],
+    warnings: &'a [ServiceWarning],
+}
+
+#[derive(Serialize)]
+struct RouteView<'a> {
+    name: &'a str,
+    service: &'a str,
+    rule: &'a str,
+    priority: u32,
+    pass_host_header: bool,
+    backend: &'a str,
+    backends: Vec<BackendView<'a>>,
+    requests: u64,
+    responses: StatusClasses,
+}
+
+#[derive(Serialize)]
+struct BackendView<'a> {
+    task_id: Option<&'a str>,
+    service: &'a str,
+    slot: Option<u64>,
+    node_id: Option<&'a str>,
+    node: Option<&'a str>,
+    address: SocketAddr,
+    weight: u32,
+    requests: u64,
+    failures: u64,
+    server_errors: u64,
+    latency_ms: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct StatusClasses {
+    #[serde(rename = "1xx")]
+    informational: u64,
+    #[serde(rename = "2xx")]
+    success: u64,
+    #[serde(rename = "3xx")]
+    redirection: u64,
+    #[serde(rename = "4xx")]
+    client_error: u64,
+    #[serde(rename = "5xx")]
+    server_error: u64,
+}
+
+#[derive(Serialize)]
+struct PoolView<'a> {
+    name: &'a str,
+    backends: Vec<BackendView<'a>>,
+}
+
+/// Every route in priority order with its backends, plus skipped services and warnings.
+pub fn routes(state: &SharedState) -> AdminResponse {
+    let table = state.table.load();
+    let routes = table
+        .routes()
+        .iter()
+        .map(|route| {
+            let load = |index: usize| route.stats.responses[index].load(Ordering::Relaxed);
+            RouteView {
+                name: &route.def.name,
+                service: &route.def.service,
+                rule: &route.def.rule_text,
+                priority: route.def.priority,
+                pass_host_header: route.def.pass_host_header,
+                backend: &route.pool.name,
+                backends: route.pool.backends.iter().map(backend_view).collect(),
+                requests: route.stats.total(),
+                responses: StatusClasses {
+                    informational: load(0),
+                    success: load(1),
+                    redirection: load(2),
+                    client_error: load(3),
+                    server_error: load(4),
+                },
+            }
+        })
+        .collect();
+    json(&RoutesView {
+        generation: table.generation,
+        updated_at: millis(table.built_at),
+        routes,
+        skipped: &table.spec.skipped,
+        warnings: &table.spec.warnings,
+    })
+}
+
+/// Every service hawser saw, routed or not, with its tasks.
+pub fn services(state: &SharedState) -> AdminResponse {
+    json(&*state.services.load_full())
+}
+
+/// Backend pools and each backend's counters.
+pub fn backends(state: &SharedState) -> AdminResponse {
+    let table = state.table.load();
+    json(&pools(&table))
+}
+
+fn pools(table: &RoutingTable) -> Vec<PoolView<'_>> {
+    let mut pools = std::collections::BTreeMap::new();
+    for route in table.routes() {
+        pools.entry(route.pool.name.as_str()).or_insert(&route.pool);
+    }
+    pools
+        .into_iter()
+        .map(|(name, pool)| PoolView {
+            name,
+            backends: pool.backends.iter().map(backend_view).collect(),
+        })
+        .collect()
+}
+
+fn backend_view(backend: &Backend) -> BackendView<'_> {
+    let def = &backend.def;
+    let stats = &backend.stats;
+    let latency = stats.latency_ewma_micros.load(Ordering::Relaxed);
+    BackendView {
+        task_id: def.task_id.as_deref(),
+        service: &def.service,
+        slot: def.slot,
+        node_id: def.node_id.as_deref(),
+        node: def.node.as_deref(),
+        address: def.address,
+        weight: def.weight,
+        requests: stats.requests.load(Ordering::Relaxed),
+        failures: stats.failures.load(Ordering::Relaxed),
+        server_errors: stats.server_errors.load(Ordering::Relaxed),
+        latency_ms: (latency > 0).then(|| latency as f64 / 1000.0),
+    }
+}
+
+/// Discovery's state: reachable, versions, last refresh and change.
+pub fn discovery(state: &SharedState) -> AdminResponse {
+    json(&*state.discovery.borrow())
+}
+
+#[derive(Serialize)]
+struct VersionView {
+    name: &'static str,
+    version: &'static str,
+}
+
+pub fn version() -> AdminResponse {
+    json(&VersionView {
+        name: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+pub(crate) fn millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+    })
+}

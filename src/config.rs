@@ -1,0 +1,350 @@
+//! Settings from flags, `HAWSER_*` environment variables and an optional TOML file, validated
+//! once into typed values. Flags and environment variables win over the file; the file wins
+//! over the built-in defaults. The file's keys are the flags' names without `--`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use ipnet::IpNet;
+use serde::Deserialize;
+use thiserror::Error;
+
+use crate::discovery::{DockerEndpoint, PollSettings, TlsFiles};
+use crate::proxy::{AccessLogFormat, ProxySettings};
+use crate::routing::RoutingSettings;
+use crate::routing::traefik_v1::LabelSettings;
+use crate::telemetry::{LogFormat, LogLevel};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hawser",
+    version,
+    about = "A Swarm-aware reverse proxy configured by service labels"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub options: Options,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Exit 0 when the admin listener answers `GET /ping` (for container health checks).
+    Healthcheck {
+        /// Admin address to ask; defaults to --admin-listen with 0.0.0.0 read as 127.0.0.1.
+        #[arg(long, env = "HAWSER_HEALTHCHECK_URL")]
+        url: Option<String>,
+        /// How long to wait for the answer.
+        #[arg(long, default_value = "3s")]
+        timeout: DurationArg,
+    },
+}
+
+/// Every setting, optional so that flags, environment and file can be merged.
+#[derive(Args, Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Options {
+    /// TOML file with any of these settings (keys are the flag names without --).
+    #[arg(long, env = "HAWSER_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Docker Engine API: unix:///path or tcp://host:port [default: $DOCKER_HOST, else unix:///var/run/docker.sock].
+    #[arg(long, env = "HAWSER_DOCKER_HOST")]
+    pub docker_host: Option<String>,
+    /// CA certificate to verify the daemon with (TLS) [default: $DOCKER_CERT_PATH/ca.pem].
+    #[arg(long, env = "HAWSER_DOCKER_TLS_CA")]
+    pub docker_tls_ca: Option<PathBuf>,
+    /// Client certificate for TLS [default: $DOCKER_CERT_PATH/cert.pem].
+    #[arg(long, env = "HAWSER_DOCKER_TLS_CERT")]
+    pub docker_tls_cert: Option<PathBuf>,
+    /// Client key for TLS [default: $DOCKER_CERT_PATH/key.pem].
+    #[arg(long, env = "HAWSER_DOCKER_TLS_KEY")]
+    pub docker_tls_key: Option<PathBuf>,
+    /// Do not use Docker at all: serve only the --file routes.
+    #[arg(long, env = "HAWSER_NO_DOCKER", num_args = 0..=1, default_missing_value = "true")]
+    pub no_docker: Option<bool>,
+    /// Static routes file (TOML), reloaded when it changes.
+    #[arg(long, env = "HAWSER_FILE")]
+    pub file: Option<PathBuf>,
+    /// Proxy entry point [default: 0.0.0.0:80].
+    #[arg(long, env = "HAWSER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Admin API, dashboard and metrics [default: 0.0.0.0:8080].
+    #[arg(long, env = "HAWSER_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+    /// Label prefix to read [default: traefik].
+    #[arg(long, env = "HAWSER_LABEL_PREFIX")]
+    pub label_prefix: Option<String>,
+    /// Network to reach tasks on when a service has no <prefix>.docker.network label.
+    #[arg(long, env = "HAWSER_NETWORK")]
+    pub network: Option<String>,
+    /// Services without a rule get Host:<service>.<domain>.
+    #[arg(long, env = "HAWSER_DOMAIN")]
+    pub domain: Option<String>,
+    /// Route services that have no <prefix>.enable label [default: true].
+    #[arg(long, env = "HAWSER_EXPOSED_BY_DEFAULT", num_args = 0..=1, default_missing_value = "true")]
+    pub exposed_by_default: Option<bool>,
+    /// error, warn, info, debug or trace [default: info].
+    #[arg(long, env = "HAWSER_LOG_LEVEL", value_enum)]
+    pub log_level: Option<LogLevel>,
+    /// text or json [default: text].
+    #[arg(long, env = "HAWSER_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// off, common (Traefik v1's CLF line) or json, on stdout [default: off].
+    #[arg(long, env = "HAWSER_ACCESS_LOG", value_enum)]
+    pub access_log: Option<AccessLogFormat>,
+    /// Proxy worker threads [default: the number of CPUs].
+    #[arg(long, env = "HAWSER_WORKERS")]
+    pub workers: Option<usize>,
+    /// Time for a client to send request headers; also the HTTP/1.1 idle keep-alive limit [default: 30s].
+    #[arg(long, env = "HAWSER_HEADER_READ_TIMEOUT")]
+    pub header_read_timeout: Option<DurationArg>,
+    /// Time to connect to a backend [default: 5s].
+    #[arg(long, env = "HAWSER_BACKEND_CONNECT_TIMEOUT")]
+    pub backend_connect_timeout: Option<DurationArg>,
+    /// Time for a backend to send response headers; then 504 [default: 60s].
+    #[arg(long, env = "HAWSER_BACKEND_RESPONSE_TIMEOUT")]
+    pub backend_response_timeout: Option<DurationArg>,
+    /// How long idle backend connections are kept for reuse [default: 60s].
+    #[arg(long, env = "HAWSER_BACKEND_IDLE_TIMEOUT")]
+    pub backend_idle_timeout: Option<DurationArg>,
+    /// Extra attempts on other backends when it is safe [default: 2].
+    #[arg(long, env = "HAWSER_RETRIES")]
+    pub retries: Option<usize>,
+    /// Time in-flight requests get to finish after SIGTERM/SIGINT [default: 10s].
+    #[arg(long, env = "HAWSER_GRACE_PERIOD")]
+    pub grace_period: Option<DurationArg>,
+    /// Comma-separated networks (CIDR) whose X-Forwarded-* headers are trusted [default: none].
+    #[arg(long, env = "HAWSER_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<IpNet>>,
+    /// Swarm polling while quiet [default: 1s].
+    #[arg(long, env = "HAWSER_POLL_INTERVAL")]
+    pub poll_interval: Option<DurationArg>,
+    /// Swarm polling while it converges (tasks starting/stopping, updates, recent events) [default: 200ms].
+    #[arg(long, env = "HAWSER_POLL_INTERVAL_ACTIVE")]
+    pub poll_interval_active: Option<DurationArg>,
+    /// How long polling stays fast after an event or a change [default: 10s].
+    #[arg(long, env = "HAWSER_ACTIVE_WINDOW")]
+    pub active_window: Option<DurationArg>,
+    /// Timeout of each Docker API call [default: 10s].
+    #[arg(long, env = "HAWSER_DOCKER_TIMEOUT")]
+    pub docker_timeout: Option<DurationArg>,
+    /// Longest wait between retries while the Docker API is unavailable [default: 10s].
+    #[arg(long, env = "HAWSER_DOCKER_BACKOFF_MAX")]
+    pub docker_backoff_max: Option<DurationArg>,
+    /// How often the --file routes file is checked for changes [default: 1s].
+    #[arg(long, env = "HAWSER_FILE_POLL_INTERVAL")]
+    pub file_poll_interval: Option<DurationArg>,
+}
+
+/// A duration written as `10s`, `200ms`, `1m30s`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct DurationArg(pub Duration);
+
+impl FromStr for DurationArg {
+    type Err = humantime::DurationError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        humantime::parse_duration(text).map(DurationArg)
+    }
+}
+
+impl TryFrom<String> for DurationArg {
+    type Error = humantime::DurationError;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("config file {}: {reason}", path.display())]
+    File { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Discovery(#[from] crate::discovery::DiscoveryError),
+}
+
+/// Validated settings, ready to run.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub docker: Option<DockerEndpoint>,
+    pub file: Option<PathBuf>,
+    pub file_poll_interval: Duration,
+    pub admin_listen: SocketAddr,
+    pub log_level: LogLevel,
+    pub log_format: LogFormat,
+    pub proxy: ProxySettings,
+    pub routing: RoutingSettings,
+    pub poll: PollSettings,
+}
+
+impl Options {
+    /// Fills what the flags left unset from the `--config` file.
+    pub fn with_file(self) -> Result<Options, ConfigError> {
+        let Some(path) = self.config.clone() else {
+            return Ok(self);
+        };
+        let file = read_file(&path)?;
+        Ok(self.or(file))
+    }
+
+    fn or(self, file: Options) -> Options {
+        macro_rules! merge {
+            ($($field:ident),* $(,)?) => {
+                Options { config: self.config, $($field: self.$field.or(file.$field)),* }
+            };
+        }
+        merge!(
+            docker_host,
+            docker_tls_ca,
+            docker_tls_cert,
+            docker_tls_key,
+            no_docker,
+            file,
+            listen,
+            admin_listen,
+            label_prefix,
+            network,
+            domain,
+            exposed_by_default,
+            log_level,
+            log_format,
+            access_log,
+            workers,
+            header_read_timeout,
+            backend_connect_timeout,
+            backend_response_timeout,
+            backend_idle_timeout,
+            retries,
+            grace_period,
+            trusted_proxies,
+            poll_interval,
+            poll_interval_active,
+            active_window,
+            docker_timeout,
+            docker_backoff_max,
+            file_poll_interval,
+        )
+    }
+
+    /// Applies defaults and validates.
+    pub fn resolve(self) -> Result<Settings, ConfigError> {
+        let seconds = |value: Option<DurationArg>, default: u64| {
+            value.map_or(Duration::from_secs(default), |d| d.0)
+        };
+        let millis = |value: Option<DurationArg>, default: u64| {
+            value.map_or(Duration::from_millis(default), |d| d.0)
+        };
+        let no_docker = self.no_docker.unwrap_or(false);
+        if no_docker && self.file.is_none() {
+            return Err(ConfigError::Invalid(
+                "--no-docker needs --file: there would be nothing to route".into(),
+            ));
+        }
+        let docker = if no_docker {
+            None
+        } else {
+            let url = self
+                .docker_host
+                .clone()
+                .or_else(|| {
+                    std::env::var("DOCKER_HOST")
+                        .ok()
+                        .filter(|url| !url.is_empty())
+                })
+                .unwrap_or_else(|| "unix:///var/run/docker.sock".to_owned());
+            Some(DockerEndpoint::parse(&url, self.tls_files())?)
+        };
+        let workers = self
+            .workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        if workers == 0 {
+            return Err(ConfigError::Invalid("--workers must be at least 1".into()));
+        }
+        let prefix = self.label_prefix.unwrap_or_else(|| "traefik".to_owned());
+        if prefix.is_empty() || prefix.ends_with('.') {
+            return Err(ConfigError::Invalid(format!(
+                "--label-prefix {prefix:?} must be non-empty, without a trailing dot"
+            )));
+        }
+        Ok(Settings {
+            docker,
+            file: self.file,
+            file_poll_interval: seconds(self.file_poll_interval, 1),
+            admin_listen: self
+                .admin_listen
+                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8080))),
+            log_level: self.log_level.unwrap_or_default(),
+            log_format: self.log_format.unwrap_or_default(),
+            proxy: ProxySettings {
+                listen: self
+                    .listen
+                    .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 80))),
+                workers,
+                header_read_timeout: seconds(self.header_read_timeout, 30),
+                backend_connect_timeout: seconds(self.backend_connect_timeout, 5),
+                backend_response_timeout: seconds(self.backend_response_timeout, 60),
+                backend_idle_timeout: seconds(self.backend_idle_timeout, 60),
+                backend_max_idle_per_host: 256,
+                retries: self.retries.unwrap_or(2),
+                grace_period: seconds(self.grace_period, 10),
+                trusted_proxies: self.trusted_proxies.unwrap_or_default(),
+                access_log: self.access_log.unwrap_or_default(),
+            },
+            routing: RoutingSettings {
+                labels: LabelSettings {
+                    prefix,
+                    domain: self.domain.filter(|domain| !domain.is_empty()),
+                    exposed_by_default: self.exposed_by_default.unwrap_or(true),
+                },
+                default_network: self.network.filter(|network| !network.is_empty()),
+            },
+            poll: PollSettings {
+                quiet_interval: seconds(self.poll_interval, 1),
+                active_interval: millis(self.poll_interval_active, 200),
+                active_window: seconds(self.active_window, 10),
+                request_timeout: seconds(self.docker_timeout, 10),
+                backoff_min: millis(None, 250),
+                backoff_max: seconds(self.docker_backoff_max, 10),
+            },
+        })
+    }
+
+    /// TLS when any TLS file is named, or `DOCKER_CERT_PATH` is set.
+    fn tls_files(&self) -> Option<TlsFiles> {
+        let cert_path = std::env::var_os("DOCKER_CERT_PATH").filter(|path| !path.is_empty());
+        let named = self.docker_tls_ca.is_some()
+            || self.docker_tls_cert.is_some()
+            || self.docker_tls_key.is_some();
+        if !named && cert_path.is_none() {
+            return None;
+        }
+        let directory = TlsFiles::in_directory(Path::new(cert_path.as_deref().unwrap_or_default()));
+        Some(TlsFiles {
+            ca: self.docker_tls_ca.clone().unwrap_or(directory.ca),
+            cert: self.docker_tls_cert.clone().unwrap_or(directory.cert),
+            key: self.docker_tls_key.clone().unwrap_or(directory.key),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<Options, ConfigError> {
+    let error = |reason: String| ConfigError::File {
+        path: path.to_owned(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|err| error(err.to_string()))?;
+    toml::from_str(&text).map_err(|err| error(err.to_string()))
+}
+
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod tests;

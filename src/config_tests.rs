@@ -1,0 +1,152 @@
+use std::time::Duration;
+
+use clap::Parser;
+
+use super::*;
+
+fn parse(args: &[&str]) -> Options {
+    let mut argv = vec!["hawser"];
+    argv.extend_from_slice(args);
+    Cli::try_parse_from(argv).expect("valid flags").options
+}
+
+#[test]
+fn defaults_match_the_documentation() {
+    let settings = parse(&["--docker-host", "unix:///var/run/docker.sock"])
+        .resolve()
+        .expect("valid");
+    assert_eq!(settings.proxy.listen.to_string(), "0.0.0.0:80");
+    assert_eq!(settings.admin_listen.to_string(), "0.0.0.0:8080");
+    assert_eq!(settings.routing.labels.prefix, "traefik");
+    assert!(settings.routing.labels.exposed_by_default);
+    assert_eq!(settings.proxy.access_log, AccessLogFormat::Off);
+    assert_eq!(settings.proxy.header_read_timeout, Duration::from_secs(30));
+    assert_eq!(
+        settings.proxy.backend_connect_timeout,
+        Duration::from_secs(5)
+    );
+    assert_eq!(
+        settings.proxy.backend_response_timeout,
+        Duration::from_secs(60)
+    );
+    assert_eq!(settings.proxy.grace_period, Duration::from_secs(10));
+    assert_eq!(settings.proxy.retries, 2);
+    assert_eq!(settings.poll.quiet_interval, Duration::from_secs(1));
+    assert_eq!(settings.poll.active_interval, Duration::from_millis(200));
+    assert!(settings.proxy.workers >= 1);
+    assert_eq!(
+        settings.docker,
+        Some(DockerEndpoint::Unix("/var/run/docker.sock".into()))
+    );
+}
+
+#[test]
+fn flags_are_parsed_into_typed_values() {
+    let settings = parse(&[
+        "--docker-host",
+        "tcp://10.0.0.1:2375",
+        "--listen",
+        "127.0.0.1:8000",
+        "--exposed-by-default=false",
+        "--access-log",
+        "json",
+        "--log-level",
+        "debug",
+        "--trusted-proxies",
+        "10.0.0.0/8,192.168.0.0/16",
+        "--poll-interval-active",
+        "150ms",
+        "--grace-period",
+        "1m",
+        "--network",
+        "proxy",
+        "--domain",
+        "docker.localhost",
+        "--workers",
+        "3",
+    ])
+    .resolve()
+    .expect("valid");
+    assert_eq!(settings.proxy.listen.to_string(), "127.0.0.1:8000");
+    assert!(!settings.routing.labels.exposed_by_default);
+    assert_eq!(settings.proxy.access_log, AccessLogFormat::Json);
+    assert_eq!(settings.log_level, LogLevel::Debug);
+    assert_eq!(settings.proxy.trusted_proxies.len(), 2);
+    assert!(settings.proxy.is_trusted("10.1.2.3".parse().expect("ip")));
+    assert!(!settings.proxy.is_trusted("172.16.0.1".parse().expect("ip")));
+    assert_eq!(settings.poll.active_interval, Duration::from_millis(150));
+    assert_eq!(settings.proxy.grace_period, Duration::from_secs(60));
+    assert_eq!(settings.routing.default_network.as_deref(), Some("proxy"));
+    assert_eq!(
+        settings.routing.labels.domain.as_deref(),
+        Some("docker.localhost")
+    );
+    assert_eq!(settings.proxy.workers, 3);
+}
+
+#[test]
+fn the_config_file_fills_gaps_and_flags_win() {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(
+        file.path(),
+        "listen = \"127.0.0.1:9000\"\nadmin-listen = \"127.0.0.1:9001\"\n\
+         label-prefix = \"hawser\"\nbackend-connect-timeout = \"2s\"\nno-docker = true\n\
+         file = \"/etc/hawser/routes.toml\"\ntrusted-proxies = [\"10.0.0.0/8\"]\n",
+    )
+    .expect("write");
+    let path = file.path().to_str().expect("utf-8 path");
+    let settings = parse(&["--config", path, "--listen", "127.0.0.1:7000"])
+        .with_file()
+        .expect("file read")
+        .resolve()
+        .expect("valid");
+    assert_eq!(
+        settings.proxy.listen.to_string(),
+        "127.0.0.1:7000",
+        "the flag wins"
+    );
+    assert_eq!(settings.admin_listen.to_string(), "127.0.0.1:9001");
+    assert_eq!(settings.routing.labels.prefix, "hawser");
+    assert_eq!(
+        settings.proxy.backend_connect_timeout,
+        Duration::from_secs(2)
+    );
+    assert!(settings.docker.is_none());
+    assert_eq!(settings.proxy.trusted_proxies.len(), 1);
+}
+
+#[test]
+fn bad_settings_are_clear_errors() {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(file.path(), "lisen = \"127.0.0.1:9000\"\n").expect("write");
+    let path = file.path().to_str().expect("utf-8 path");
+    let err = parse(&["--config", path])
+        .with_file()
+        .expect_err("unknown key");
+    assert!(err.to_string().contains("lisen"), "{err}");
+
+    let err = parse(&["--no-docker"])
+        .resolve()
+        .expect_err("nothing to route");
+    assert!(err.to_string().contains("--file"), "{err}");
+    let err = parse(&["--docker-host", "ftp://x"])
+        .resolve()
+        .expect_err("bad scheme");
+    assert!(err.to_string().contains("ftp://x"), "{err}");
+    let err = parse(&["--workers", "0", "--docker-host", "unix:///s"])
+        .resolve()
+        .expect_err("no workers");
+    assert!(err.to_string().contains("--workers"), "{err}");
+
+    let mut argv = vec!["hawser", "--grace-period", "soon"];
+    assert!(Cli::try_parse_from(argv.clone()).is_err());
+    argv[1] = "--listen";
+    argv[2] = "localhost";
+    assert!(Cli::try_parse_from(argv).is_err());
+}
+
+#[test]
+fn healthcheck_is_a_subcommand() {
+    let cli = Cli::try_parse_from(["hawser", "healthcheck"]).expect("valid");
+    assert!(matches!(cli.command, Some(Command::Healthcheck { .. })));
+}

@@ -1,0 +1,152 @@
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use http::header::{HeaderMap, HeaderValue};
+
+use super::*;
+
+fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in pairs {
+        map.append(*name, HeaderValue::from_static(value));
+    }
+    map
+}
+
+fn forwarded<'a>(host: Option<&'a HeaderValue>, trusted: bool) -> Forwarded<'a> {
+    Forwarded {
+        client_ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7)),
+        trusted,
+        host,
+        local_port: 80,
+        stripped_prefix: None,
+        replaced_path: None,
+    }
+}
+
+#[test]
+fn hop_by_hop_headers_and_those_named_in_connection_are_removed() {
+    let mut map = headers(&[
+        ("connection", "keep-alive, X-Secret"),
+        ("connection", "x-other"),
+        ("keep-alive", "timeout=5"),
+        ("proxy-connection", "keep-alive"),
+        ("proxy-authorization", "Basic x"),
+        ("te", "gzip"),
+        ("trailer", "x-checksum"),
+        ("transfer-encoding", "chunked"),
+        ("upgrade", "websocket"),
+        ("x-secret", "1"),
+        ("x-other", "2"),
+        ("x-kept", "3"),
+        ("accept", "*/*"),
+    ]);
+    remove_hop_by_hop(&mut map, None);
+    let left: Vec<&str> = map.keys().map(|name| name.as_str()).collect();
+    assert_eq!(left, vec!["x-kept", "accept"]);
+}
+
+#[test]
+fn te_trailers_survives() {
+    let mut map = headers(&[("te", "trailers")]);
+    remove_hop_by_hop(&mut map, None);
+    assert_eq!(map["te"], "trailers");
+}
+
+#[test]
+fn an_upgrade_keeps_upgrade_and_connection() {
+    let mut map = headers(&[
+        ("connection", "Upgrade, x-drop"),
+        ("upgrade", "websocket"),
+        ("x-drop", "1"),
+        ("sec-websocket-key", "abc"),
+    ]);
+    let protocol = upgrade_protocol(&map);
+    assert_eq!(
+        protocol.as_ref().map(|v| v.as_bytes()),
+        Some(&b"websocket"[..])
+    );
+    remove_hop_by_hop(&mut map, protocol);
+    assert_eq!(map["upgrade"], "websocket");
+    assert_eq!(map["connection"], "upgrade");
+    assert!(!map.contains_key("x-drop"));
+    assert_eq!(map["sec-websocket-key"], "abc");
+    assert!(upgrade_protocol(&headers(&[("upgrade", "websocket")])).is_none());
+}
+
+#[test]
+fn forwarded_headers_are_set_and_x_forwarded_for_appended() {
+    let host = HeaderValue::from_static("example.com:8443");
+    let mut map = headers(&[
+        ("x-forwarded-for", "203.0.113.1"),
+        ("x-forwarded-for", "10.0.0.1"),
+    ]);
+    add_forwarded(&mut map, &forwarded(Some(&host), false));
+    assert_eq!(map["x-forwarded-for"], "203.0.113.1, 10.0.0.1, 192.0.2.7");
+    assert_eq!(map["x-forwarded-proto"], "http");
+    assert_eq!(map["x-forwarded-host"], "example.com:8443");
+    assert_eq!(map["x-forwarded-port"], "8443");
+    assert_eq!(map["x-real-ip"], "192.0.2.7");
+    assert!(!map.contains_key("x-forwarded-prefix"));
+}
+
+#[test]
+fn the_port_defaults_to_the_listener_port() {
+    let host = HeaderValue::from_static("example.com");
+    let mut map = HeaderMap::new();
+    let mut info = forwarded(Some(&host), false);
+    info.local_port = 8000;
+    add_forwarded(&mut map, &info);
+    assert_eq!(map["x-forwarded-port"], "8000");
+    let v6 = HeaderValue::from_static("[::1]");
+    let mut map = HeaderMap::new();
+    add_forwarded(&mut map, &forwarded(Some(&v6), false));
+    assert_eq!(map["x-forwarded-port"], "80");
+}
+
+#[test]
+fn untrusted_clients_cannot_spoof_forwarded_headers() {
+    let host = HeaderValue::from_static("example.com");
+    let spoofed = [
+        ("x-forwarded-proto", "https"),
+        ("x-forwarded-host", "evil.test"),
+        ("x-forwarded-port", "443"),
+        ("x-forwarded-prefix", "/admin"),
+        ("x-real-ip", "127.0.0.1"),
+    ];
+    let mut untrusted = headers(&spoofed);
+    add_forwarded(&mut untrusted, &forwarded(Some(&host), false));
+    assert_eq!(untrusted["x-forwarded-proto"], "http");
+    assert_eq!(untrusted["x-forwarded-host"], "example.com");
+    assert_eq!(untrusted["x-forwarded-port"], "80");
+    assert_eq!(untrusted["x-real-ip"], "192.0.2.7");
+    assert!(!untrusted.contains_key("x-forwarded-prefix"));
+
+    let mut trusted = headers(&spoofed);
+    add_forwarded(&mut trusted, &forwarded(Some(&host), true));
+    assert_eq!(trusted["x-forwarded-proto"], "https");
+    assert_eq!(trusted["x-forwarded-host"], "evil.test");
+    assert_eq!(trusted["x-real-ip"], "127.0.0.1");
+}
+
+#[test]
+fn prefix_and_replaced_path_are_reported() {
+    let mut map = HeaderMap::new();
+    let mut info = forwarded(None, false);
+    info.client_ip = IpAddr::V6(Ipv6Addr::LOCALHOST);
+    info.stripped_prefix = Some("/hello/");
+    info.replaced_path = Some("/original");
+    add_forwarded(&mut map, &info);
+    assert_eq!(map["x-forwarded-prefix"], "/hello/");
+    assert_eq!(map["x-replaced-path"], "/original");
+    assert_eq!(map["x-forwarded-for"], "::1");
+    assert!(!map.contains_key("x-forwarded-host"));
+}
+
+#[test]
+fn ports_are_read_from_host_values() {
+    assert_eq!(port_of("example.com:8080"), Some(8080));
+    assert_eq!(port_of("[::1]:8080"), Some(8080));
+    assert_eq!(port_of("[::1]"), None);
+    assert_eq!(port_of("example.com"), None);
+    assert_eq!(port_of("example.com:x"), None);
+}

@@ -1,0 +1,56 @@
+//! The HTTP proxy, in the order a request goes through it:
+//!
+//! - [`server`] accepts connections (one runtime per worker, HTTP/1.1 and h2c);
+//! - [`handler`] matches the request against the published routing table and rewrites it,
+//!   with [`headers`] for hop-by-hop removal and `X-Forwarded-*`;
+//! - [`forward`] sends it over pooled connections, retrying on another backend when safe;
+//! - [`body`] streams bodies both ways, [`upgrade`] splices WebSocket connections;
+//! - [`error`] answers 404/502/503/504, [`access_log`] writes one line per request.
+
+pub mod access_log;
+pub mod body;
+pub mod error;
+pub mod forward;
+pub mod handler;
+pub mod headers;
+pub mod server;
+pub mod upgrade;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use ipnet::IpNet;
+
+pub use access_log::AccessLogFormat;
+
+/// How the proxy listens, times out and retries.
+#[derive(Clone, Debug)]
+pub struct ProxySettings {
+    pub listen: SocketAddr,
+    /// Worker threads, each with its own listener and upstream pool.
+    pub workers: usize,
+    /// For a client to send a request's headers; it also closes idle HTTP/1.1 keep-alive
+    /// connections (hyper counts the idle wait as part of reading the next request head).
+    pub header_read_timeout: Duration,
+    pub backend_connect_timeout: Duration,
+    /// From sending the request to receiving the backend's response headers.
+    pub backend_response_timeout: Duration,
+    /// How long an idle pooled backend connection is kept.
+    pub backend_idle_timeout: Duration,
+    pub backend_max_idle_per_host: usize,
+    /// Extra attempts on other backends when a retry is safe.
+    pub retries: usize,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub grace_period: Duration,
+    /// Clients whose `X-Forwarded-*` headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    pub access_log: AccessLogFormat,
+}
+
+impl ProxySettings {
+    pub fn is_trusted(&self, client: IpAddr) -> bool {
+        self.trusted_proxies
+            .iter()
+            .any(|network| network.contains(&client))
+    }
+}

@@ -1,0 +1,49 @@
+//! What the proxy, the admin API and discovery share: the published routing table and the
+//! counters around it. Readers never lock: the table is swapped whole with `ArcSwap`.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::SystemTime;
+
+use arc_swap::ArcSwap;
+use tokio::sync::watch;
+
+use crate::discovery::DiscoveryStatus;
+use crate::routing::{RoutingTable, ServiceReport};
+use crate::stats::StatsRegistry;
+
+pub struct SharedState {
+    pub table: ArcSwap<RoutingTable>,
+    /// Per-service view for operators; updated on every snapshot change.
+    pub services: ArcSwap<Vec<ServiceReport>>,
+    pub stats: StatsRegistry,
+    pub discovery: watch::Receiver<DiscoveryStatus>,
+    /// Bumped with the table's generation, for anyone waiting for a change.
+    pub table_changes: watch::Sender<u64>,
+    /// True once a table built from a complete listing has been published.
+    pub ready: watch::Sender<bool>,
+    pub connections: ConnectionCounters,
+    pub started: SystemTime,
+}
+
+#[derive(Debug, Default)]
+pub struct ConnectionCounters {
+    pub open: AtomicU64,
+    pub accepted: AtomicU64,
+    pub requests: AtomicU64,
+}
+
+impl SharedState {
+    pub fn new(discovery: watch::Receiver<DiscoveryStatus>) -> Arc<Self> {
+        Arc::new(SharedState {
+            table: ArcSwap::from_pointee(RoutingTable::empty()),
+            services: ArcSwap::from_pointee(Vec::new()),
+            stats: StatsRegistry::default(),
+            discovery,
+            table_changes: watch::Sender::new(0),
+            ready: watch::Sender::new(false),
+            connections: ConnectionCounters::default(),
+            started: SystemTime::now(),
+        })
+    }
+}
