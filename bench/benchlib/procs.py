@@ -177,3 +177,30 @@ def cpu_busy_pct(before, after):
         b0, t0 = before.get(cpu, (0, 0))
         out[cpu] = round(100.0 * (b1 - b0) / (t1 - t0), 1) if t1 > t0 else 0.0
     return out
+
+
+def system_cpu():
+    """(user+nice+system, steal) over all CPUs, in seconds, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return (v[0] + v[1] + v[2]) / CLK_TCK, v[7] / CLK_TCK
+
+
+def children_cpu():
+    """CPU seconds of our reaped children (the load generator, once it exited)."""
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def wait_quiet(max_wait, threshold_pct=25.0, window=0.5):
+    """Between runs nothing of ours is busy, so CPU use now is someone else's
+    (a shared machine). Wait up to max_wait s for it to drop below
+    threshold_pct of one core. Returns seconds waited."""
+    start = time.monotonic()
+    while True:
+        a, t = system_cpu()[0], time.monotonic()
+        time.sleep(window)
+        pct = 100 * (system_cpu()[0] - a) / (time.monotonic() - t)
+        if pct < threshold_pct or time.monotonic() - start >= max_wait:
+            return time.monotonic() - start - window

@@ -23,7 +23,7 @@ def _cpus(spec):
 
 def summarize(rows, proxy_cpus, client_cpus):
     s = {k: _med(rows, k) for k in ("rps", "p50_ms", "p99_ms", "p999_ms", "cpu_ms_per_10k",
-                                    "backend_cpu_ms_per_10k", "rss_mib")}
+                                    "backend_cpu_ms_per_10k", "rss_mib", "other_load_pct", "steal_pct")}
     rps = [r["rps"] for r in rows]
     s["spread_pct"] = 100 * (max(rps) - min(rps)) / s["rps"] if s["rps"] else 0
     s["errors"] = sum(r["errors"] for r in rows)
@@ -63,7 +63,9 @@ def markdown(meta, scenarios, results, skipped, rates, commands):
         "- Versions: " + "; ".join(f"{k}: `{v}`" for k, v in meta["versions"].items()),
         f"- Method: {meta['rounds']} round(s), targets interleaved within each round "
         f"(A B C D A B C D …), {meta['duration']:g} s measured per run after {meta['warmup']:g} s warm-up; "
-        "every run starts the proxy afresh; figures are medians over rounds.",
+        "every run starts the proxy afresh; figures are medians over rounds"
+        + (f"; before each run it waits (up to {meta['quiet_wait']:g} s) for other load on the machine "
+           "to drop below 25% of a core." if meta.get("quiet_wait") else "."),
         f"- Pinning: proxy on CPU {meta['proxy_cpus'] or 'any'}; load generator and backend on "
         f"CPU {meta['client_cpus'] or 'any'}. 1 worker/thread per proxy. `ulimit -n` {meta['nofile']}.",
         "- Backend: one nginx worker serving fixed bodies (static files, keep-alive), shared by all targets.",
@@ -72,7 +74,8 @@ def markdown(meta, scenarios, results, skipped, rates, commands):
         "Columns: req/s = median throughput (spread = (max−min)/median over rounds); latencies in ms; "
         "CPU = proxy CPU time (user+sys, all processes/threads) per 10k requests; RSS = peak RSS "
         "(VmHWM, summed over the proxy's processes); errors = non-2xx + socket errors, summed over rounds; "
-        "busy = utilisation of the proxy's core / of the client+backend core.",
+        "busy = utilisation of the proxy's core / of the client+backend core; other load = CPU used by "
+        "anything else on the machine during the run, in % of one core (median; noise indicator).",
         "",
     ]
     summ = {sid: {t: summarize(rows, meta["proxy_cpus"], meta["client_cpus"]) for t, rows in results.get(sid, {}).items() if rows}
@@ -107,7 +110,7 @@ def markdown(meta, scenarios, results, skipped, rates, commands):
         rate = sc.get("rate")
         base = sc.get("baseline")
         hdr = ["target", "req/s", "spread", "p50", "p99"] + (["p99.9"] if rate else []) + \
-              ["CPU ms/10k req", "peak RSS MiB", "errors", "busy % proxy/client"] + \
+              ["CPU ms/10k req", "peak RSS MiB", "errors", "busy % proxy/client", "other load %"] + \
               ([f"req/s vs own 1-route ({base})"] if base else [])
         out += ["| " + " | ".join(hdr) + " |", "|---" * len(hdr) + "|"]
         for t in targets:
@@ -123,7 +126,8 @@ def markdown(meta, scenarios, results, skipped, rates, commands):
                    _f(s["p50_ms"], "{:.3f}"), _f(s["p99_ms"], "{:.3f}")]
             row += [_f(s["p999_ms"], "{:.3f}")] if rate else []
             row += [_f(s["cpu_ms_per_10k"], "{:.0f}"), _f(s["rss_mib"], "{:.1f}"), err,
-                    f"{_f(s['busy_proxy'], '{:.0f}')}/{_f(s['busy_client'], '{:.0f}')}"]
+                    f"{_f(s['busy_proxy'], '{:.0f}')}/{_f(s['busy_client'], '{:.0f}')}",
+                    _f(s["other_load_pct"], "{:.0f}") + (f" (steal {s['steal_pct']:.0f})" if s["steal_pct"] and s["steal_pct"] >= 0.5 else "")]
             if base:
                 b = summ.get(base, {}).get(t)
                 row.append(_ratio(s["rps"], b["rps"]) if b else "–")

@@ -122,9 +122,13 @@ stop_pids() {
   fi
 }
 
+# pids_gone PID...: none is alive (a zombie waiting for pid 1 to reap it counts as gone).
 pids_gone() {
-  local pid
-  for pid in "$@"; do [[ -e "/proc/$pid" ]] && return 1; done
+  local pid st
+  for pid in "$@"; do
+    st=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
+    [[ -n "$st" && "$st" != Z ]] && return 1
+  done
   return 0
 }
 

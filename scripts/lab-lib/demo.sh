@@ -26,7 +26,8 @@ demo_up() {
   local count
   count=$(dk leader node ls -q | wc -l)
   log "deploying $DEMO_FILE as stack $DEMO_STACK"
-  dk leader stack deploy -c "$DEMO_FILE" "$DEMO_STACK" >&2
+  # --resolve-image never: there is no registry to ask for digests; the images are local.
+  dk leader stack deploy --resolve-image never -c "$DEMO_FILE" "$DEMO_STACK" >&2
   state_set DEMO_BY_LAB 1
   if ! wait_for 300 "${DEMO_STACK}_ping at $count/$count" replicas_are "${DEMO_STACK}_ping" "$count/$count" ||
     ! wait_for 300 "${DEMO_STACK}_hello at 2/2" replicas_are "${DEMO_STACK}_hello" 2/2; then

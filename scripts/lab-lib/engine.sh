@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # Docker engines: the packages, the leader's dockerd on the host, and one dockerd per worker
 # namespace. Every engine the lab starts has a pid file under $LAB_RUN; nothing else is ever killed.
+# Each runs with DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1: otherwise every task start first tries to
+# pull its image from Docker Hub (a DNS lookup from the leader, a stall on the workers).
 
 LEADER_SOCK=/var/run/docker.sock
 LEADER_PIDFILE="$LAB_RUN/leader.pid"
@@ -64,10 +66,10 @@ ensure_leader() {
   # --ip-forward=false and --iptables=false: leave the host's sysctls and firewall as they were;
   # host-mode published ports still work through docker-proxy.
   # shellcheck disable=SC2016 # expanded by the inner sh
-  setsid unshare --uts -- sh -c 'hostname leader && exec "$@"' sh \
+  DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid unshare --uts -- sh -c 'hostname leader && exec "$@"' sh \
     dockerd -H "unix://$LEADER_SOCK" --pidfile "$LEADER_PIDFILE" \
     --iptables=false --ip-masq=false --ip-forward=false \
-    >>"$LAB_LOGS/leader.log" 2>&1 </dev/null &
+    >>"$LAB_LOGS/leader.log" 2>&1 </dev/null 9>&- &
   state_set LEADER_BY_LAB 1
   wait_for 90 "the leader dockerd to answer (see $LAB_LOGS/leader.log)" engine_answers leader ||
     { tail -n 20 "$LAB_LOGS/leader.log" >&2; die "leader dockerd did not start"; }
@@ -111,11 +113,11 @@ ensure_worker() {
   # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then fails with
   # "Devices cgroup isn't mounted".
   # shellcheck disable=SC2016 # expanded by the inner sh
-  setsid nsenter --net="/var/run/netns/$w" unshare --uts -- sh -c 'hostname "$0" && exec "$@"' "$w" \
+  DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid nsenter --net="/var/run/netns/$w" unshare --uts -- sh -c 'hostname "$0" && exec "$@"' "$w" \
     dockerd -H "unix:///run/$w.sock" --pidfile "$(worker_pidfile "$w")" \
     --data-root "$LAB_NODES/$w/docker" --exec-root "$LAB_EXEC/$w" \
     --bridge none --iptables=false --ip-masq=false --ip-forward=false \
-    >>"$LAB_LOGS/$w.log" 2>&1 </dev/null &
+    >>"$LAB_LOGS/$w.log" 2>&1 </dev/null 9>&- &
   wait_for 90 "$w dockerd to answer (see $LAB_LOGS/$w.log)" engine_answers "$w" ||
     { tail -n 20 "$LAB_LOGS/$w.log" >&2; die "$w dockerd did not start"; }
 }

@@ -2,7 +2,8 @@
 # Images, built locally and imported into every node's own image store (nothing can be pulled):
 #   python:3-alpine           Debian minbase + python3 (the seed's stack uses this name unchanged)
 #   hawser-lab/busybox:latest busybox-static, for probes (`wget -qO-` works; `wget -T` segfaults)
-#   hawser:local              the static hawser binary at /usr/local/bin/hawser
+#   hawser:local              the static hawser binary at /usr/local/bin/hawser, built FROM scratch
+#                             with the legacy builder (`docker import --change` rejects STOPSIGNAL)
 # Every image gets LABEL org.hawser-lab=1 so `down --purge` can find exactly these.
 
 PY_TAR="$LAB_CACHE/python-rootfs.tar"
@@ -10,7 +11,7 @@ BB_BIN="$LAB_CACHE/busybox"
 HAWSER_TARGET=x86_64-unknown-linux-gnu
 HAWSER_BIN="$REPO/target/$HAWSER_TARGET/release/hawser"
 BB_TAR="$LAB_DIR/build/busybox-rootfs.tar"
-HAWSER_TAR="$LAB_DIR/build/hawser-rootfs.tar"
+HAWSER_CTX="$LAB_DIR/build/hawser-context"
 
 # apt_mirror: the Debian mirror apt already uses here (debootstrap must use the same one).
 apt_mirror() {
@@ -83,46 +84,73 @@ busybox_tar() {
   rm -rf "$root"
 }
 
-# hawser_tar BINARY: write $HAWSER_TAR, the runtime rootfs; refuses a dynamically linked binary (the image has no libc).
-hawser_tar() {
-  local bin=$1 root="$LAB_DIR/build/hawser-root"
+# hawser_context BINARY: write $HAWSER_CTX (rootfs/ + Dockerfile); refuses a dynamically linked
+# binary (the image has no libc).
+hawser_context() {
+  local bin=$1 root="$HAWSER_CTX/rootfs"
   [[ -x "$bin" ]] || die "no executable at $bin"
   if ldd "$bin" 2>&1 | grep -q '=>'; then die "$bin is dynamically linked; build it with +crt-static"; fi
-  remove_tree "$root"
+  remove_tree "$HAWSER_CTX"
   mkdir -p "$root/usr/local/bin"
   install -m 0755 "$bin" "$root/usr/local/bin/hawser"
   write_base_files "$root"
-  tar_dir "$root" "$HAWSER_TAR"
-  rm -rf "$root"
+  cat >"$HAWSER_CTX/Dockerfile" <<DOCKERFILE
+FROM scratch
+COPY rootfs/ /
+ENV PATH=$IMAGE_PATH
+ENTRYPOINT ["/usr/local/bin/hawser"]
+STOPSIGNAL SIGTERM
+LABEL org.hawser-lab=1
+DOCKERFILE
 }
 
 image_args() {
   case $1 in
     "$PY_IMAGE") IMPORT_ARGS=(--change "ENV PATH=$IMAGE_PATH" --change 'ENV LANG=C.UTF-8' --change 'CMD ["python3"]') ;;
     "$BB_IMAGE") IMPORT_ARGS=(--change 'ENV PATH=/bin' --change 'CMD ["sh"]') ;;
-    "$HAWSER_IMAGE") IMPORT_ARGS=(--change "ENV PATH=$IMAGE_PATH" --change 'ENTRYPOINT ["/usr/local/bin/hawser"]' --change 'STOPSIGNAL SIGTERM') ;;
   esac
   IMPORT_ARGS+=(--change 'LABEL org.hawser-lab=1')
 }
 
-# import_on NAME TAR NODE...: import TAR as NAME on the given nodes in parallel. The tag's previous
-# image is removed if nothing uses it any more.
-import_on() {
-  local name=$1 tar=$2 n pids=() failed=0 i old
+# in_parallel WHAT FN NODE...: run `FN NODE` for every NODE at once; fail naming WHAT if any failed.
+in_parallel() {
+  local what=$1 fn=$2 pids=() i failed=0
   shift 2
-  image_args "$name"
-  for n in "$@"; do
-    old=$(dk "$n" image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)
-    { dk "$n" import "${IMPORT_ARGS[@]}" "$tar" "$name" >/dev/null &&
-      if [[ -n "$old" && "$old" != "$(dk "$n" image inspect -f '{{.Id}}' "$name")" ]]; then
-        dk "$n" rmi "$old" >/dev/null 2>&1 || true
-      fi; } &
-    pids+=($!)
+  for i in "$@"; do "$fn" "$i" & pids+=($!); done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || { warn "$what on ${*:$((i + 1)):1} failed"; failed=1; }
   done
-  for i in "${!pids[@]}"; do wait "${pids[$i]}" || { warn "import of $name on ${*:$((i + 1)):1} failed"; failed=1; }; done
-  ((failed == 0)) || die "could not import $name everywhere"
+  ((failed == 0)) || die "$what failed"
   [[ " $* " == *" leader "* ]] && state_set LEADER_IMAGES_BY_LAB 1
   return 0
+}
+
+# retag NODE NAME CMD...: run CMD (which (re)creates NAME on NODE), then remove the image NAME
+# pointed at before if nothing uses it any more.
+retag() {
+  local node=$1 name=$2 old
+  shift 2
+  old=$(dk "$node" image inspect -f '{{.Id}}' "$name" 2>/dev/null || true)
+  "$@" >/dev/null || return 1
+  if [[ -n "$old" && "$old" != "$(dk "$node" image inspect -f '{{.Id}}' "$name")" ]]; then
+    dk "$node" rmi "$old" >/dev/null 2>&1 || true
+  fi
+}
+
+# import_on NAME TAR NODE...: `docker import` TAR as NAME on the given nodes, in parallel.
+import_on() {
+  IMPORT_NAME=$1 IMPORT_TAR=$2
+  image_args "$1"
+  shift 2
+  in_parallel "import of $IMPORT_NAME" import_one "$@"
+}
+import_one() { retag "$1" "$IMPORT_NAME" dk "$1" import "${IMPORT_ARGS[@]}" "$IMPORT_TAR" "$IMPORT_NAME"; }
+
+# build_hawser_on NODE...: build $HAWSER_IMAGE from $HAWSER_CTX on the given nodes, in parallel.
+build_hawser_on() { in_parallel "build of $HAWSER_IMAGE" build_hawser_one "$@"; }
+build_hawser_one() {
+  export DOCKER_BUILDKIT=0 # the legacy builder: no buildx here, and the 20.10 engines accept it
+  retag "$1" "$HAWSER_IMAGE" dk "$1" build -q -t "$HAWSER_IMAGE" "$HAWSER_CTX"
 }
 
 # nodes_missing NAME: the nodes whose image store lacks NAME.
@@ -149,9 +177,9 @@ ensure_images() {
   mapfile -t missing < <(nodes_missing "$HAWSER_IMAGE")
   if ((${#missing[@]} > 0)); then
     if [[ -x "$HAWSER_BIN" ]]; then
-      log "importing $HAWSER_IMAGE on ${missing[*]} from $HAWSER_BIN"
-      hawser_tar "$HAWSER_BIN"
-      import_on "$HAWSER_IMAGE" "$HAWSER_TAR" "${missing[@]}"
+      log "building $HAWSER_IMAGE on ${missing[*]} from $HAWSER_BIN"
+      hawser_context "$HAWSER_BIN"
+      build_hawser_on "${missing[@]}"
     else
       log "$HAWSER_IMAGE not imported: no binary yet (run: scripts/lab image)"
     fi

@@ -51,32 +51,43 @@ pub struct Listing {
 
 impl DockerClient {
     /// Connects and agrees on an API version: the newest both sides speak.
-    pub async fn connect(
-        endpoint: &DockerEndpoint,
-        timeout: Duration,
-    ) -> Result<Self, DiscoveryError> {
+    ///
+    /// The engine is asked on the unversioned `/version`: an engine rejects every versioned
+    /// path newer than its own ("client version 1.53 is too new"), `/v1.x/version` included,
+    /// which is why bollard's own negotiation fails against Docker 20.10 (API 1.41).
+    pub async fn connect(endpoint: &DockerEndpoint, timeout: Duration) -> Result<Self, DiscoveryError> {
         let transport = Transport::new(endpoint)?;
-        let timeout_seconds = timeout.as_secs().max(1);
-        let docker = transport.bollard(timeout_seconds)?;
-        let negotiate = async {
-            let docker = docker.negotiate_version().await?;
-            let version = docker.version().await?;
-            Ok::<_, DiscoveryError>((docker, version))
-        };
-        let (docker, version) = tokio::time::timeout(timeout, negotiate)
+        let body = tokio::time::timeout(timeout, get(&transport, "/version"))
             .await
             .map_err(|_| DiscoveryError::Timeout(timeout))??;
-        let negotiated = docker.client_version();
-        if (negotiated.major_version, negotiated.minor_version) < MIN_API {
+        let version: EngineVersion = serde_json::from_slice(&body).map_err(|err| DiscoveryError::Decode {
+            what: "version".into(),
+            reason: err.to_string(),
+        })?;
+        let engine_api = parse_api_version(&version.api_version).ok_or_else(|| DiscoveryError::Decode {
+            what: "version".into(),
+            reason: format!("ApiVersion {:?} is not a version", version.api_version),
+        })?;
+        let ours = bollard::API_DEFAULT_VERSION;
+        let negotiated = engine_api.min((ours.major_version, ours.minor_version));
+        if negotiated < MIN_API {
             return Err(DiscoveryError::TooOld {
-                found: negotiated.to_string(),
+                found: version.api_version,
                 needed: format!("{}.{}", MIN_API.0, MIN_API.1),
             });
         }
+        let api_version = format!("{}.{}", negotiated.0, negotiated.1);
+        let docker = transport.bollard(
+            timeout.as_secs().max(1),
+            &bollard::ClientVersion {
+                major_version: negotiated.0,
+                minor_version: negotiated.1,
+            },
+        )?;
         Ok(DockerClient {
             transport,
-            api_path: format!("/v{negotiated}"),
-            api_version: negotiated.to_string(),
+            api_path: format!("/v{api_version}"),
+            api_version,
             engine_version: version.version.unwrap_or_else(|| "unknown".into()),
             docker,
             timeout,
@@ -152,32 +163,48 @@ impl DockerClient {
     }
 
     async fn get(&self, path: &str) -> Result<Bytes, DiscoveryError> {
-        let full_path = format!("{}{path}", self.api_path);
-        let request = Request::builder()
-            .method(Method::GET)
-            .uri(full_path.as_str())
-            .body(bollard::body_full(Bytes::new()))
-            .map_err(|err| DiscoveryError::Transport(err.to_string()))?;
-        let response = self
-            .transport
-            .send(request)
-            .await
-            .map_err(|err| DiscoveryError::Transport(error_chain(&err)))?;
-        let status = response.status();
-        let body = Limited::new(response.into_body(), MAX_BODY)
-            .collect()
-            .await
-            .map_err(|err| DiscoveryError::Transport(format!("reading {path}: {err}")))?
-            .to_bytes();
-        if !status.is_success() {
-            let message = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|json| json.get("message")?.as_str().map(str::to_owned))
-                .unwrap_or_else(|| String::from_utf8_lossy(&body).trim().to_owned());
-            return Err(classify_api_error(status.as_u16(), path, message));
-        }
-        Ok(body)
+        get(&self.transport, &format!("{}{path}", self.api_path)).await
     }
+}
+
+/// `GET path`, the body of a 2xx answer, or the engine's error message.
+async fn get(transport: &Transport, path: &str) -> Result<Bytes, DiscoveryError> {
+    let request = Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .body(bollard::body_full(Bytes::new()))
+        .map_err(|err| DiscoveryError::Transport(err.to_string()))?;
+    let response = transport
+        .send(request)
+        .await
+        .map_err(|err| DiscoveryError::Transport(error_chain(&err)))?;
+    let status = response.status();
+    let body = Limited::new(response.into_body(), MAX_BODY)
+        .collect()
+        .await
+        .map_err(|err| DiscoveryError::Transport(format!("reading {path}: {err}")))?
+        .to_bytes();
+    if !status.is_success() {
+        let message = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|json| json.get("message")?.as_str().map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&body).trim().to_owned());
+        return Err(classify_api_error(status.as_u16(), path, message));
+    }
+    Ok(body)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EngineVersion {
+    api_version: String,
+    version: Option<String>,
+}
+
+/// `"1.41"` → `(1, 41)`.
+fn parse_api_version(text: &str) -> Option<(usize, usize)> {
+    let (major, minor) = text.trim().split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
 }
 
 /// Converts decoded wire objects into the model, collecting the decoding problems.
@@ -204,6 +231,15 @@ fn percent_encode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn api_versions_parse_and_compare_numerically() {
+        assert_eq!(super::parse_api_version("1.41"), Some((1, 41)));
+        assert_eq!(super::parse_api_version(" 1.9 "), Some((1, 9)));
+        assert!(super::parse_api_version("1.9") < super::parse_api_version("1.41"));
+        assert_eq!(super::parse_api_version("v1"), None);
+        assert_eq!(super::parse_api_version(""), None);
+    }
+
     #[test]
     fn filters_are_percent_encoded() {
         assert_eq!(

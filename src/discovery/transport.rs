@@ -113,7 +113,11 @@ impl Transport {
     }
 
     /// A bollard client whose every request goes through this transport.
-    pub fn bollard(&self, timeout_seconds: u64) -> Result<bollard::Docker, DiscoveryError> {
+    pub fn bollard(
+        &self,
+        timeout_seconds: u64,
+        version: &bollard::ClientVersion,
+    ) -> Result<bollard::Docker, DiscoveryError> {
         let transport = self.clone();
         bollard::Docker::connect_with_custom_transport(
             move |request: bollard::BollardRequest| {
@@ -127,7 +131,7 @@ impl Transport {
             },
             Some("http://docker.engine"),
             timeout_seconds,
-            bollard::API_DEFAULT_VERSION,
+            version,
         )
         .map_err(|err| DiscoveryError::Transport(err.to_string()))
     }

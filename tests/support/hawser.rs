@@ -1,0 +1,129 @@
+//! Runs the real `hawser` binary and learns its addresses from its JSON logs.
+
+use std::net::SocketAddr;
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+pub struct Hawser {
+    child: Child,
+    pub proxy: SocketAddr,
+    pub admin: SocketAddr,
+    logs: Arc<Mutex<Vec<Value>>>,
+    access: Arc<Mutex<Vec<String>>>,
+}
+
+impl Hawser {
+    /// Starts hawser on loopback ports chosen by the kernel, with `args` added.
+    pub async fn start(args: &[&str]) -> Hawser {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hawser"));
+        command
+            .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
+            .args(["--log-format", "json", "--log-level", "debug", "--workers", "2"])
+            .args(args)
+            .env_remove("DOCKER_HOST")
+            .env_remove("DOCKER_CERT_PATH")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("start hawser");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let access = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().expect("stderr");
+        let stdout = child.stdout.take().expect("stdout");
+        let sink = logs.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let parsed = serde_json::from_str(&line).unwrap_or(Value::String(line));
+                sink.lock().expect("logs").push(parsed);
+            }
+        });
+        let sink = access.clone();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.lock().expect("access").push(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let serving = logs
+                .lock()
+                .expect("logs")
+                .iter()
+                .find(|line| line["message"] == "hawser is serving")
+                .cloned();
+            if let Some(line) = serving {
+                let address = |key: &str| line[key].as_str().and_then(|a| a.parse().ok()).expect("address");
+                return Hawser {
+                    proxy: address("proxy"),
+                    admin: address("admin"),
+                    child,
+                    logs,
+                    access,
+                };
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("hawser exited with {status} before serving: {:#?}", logs.lock().expect("logs"));
+            }
+            assert!(Instant::now() < deadline, "hawser did not start within 30 s: {:#?}", logs.lock().expect("logs"));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.proxy)
+    }
+
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.admin)
+    }
+
+    pub fn pid(&self) -> Pid {
+        Pid::from_raw(self.child.id().expect("running") as i32)
+    }
+
+    pub fn terminate(&self) {
+        kill(self.pid(), Signal::SIGTERM).expect("send SIGTERM");
+    }
+
+    pub async fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        tokio::time::timeout(within, self.child.wait())
+            .await
+            .expect("hawser exits in time")
+            .expect("exit status")
+    }
+
+    /// Peak resident memory so far (VmHWM), in KiB.
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("proc status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM")
+    }
+
+    /// Log lines whose message contains `text`.
+    pub fn logged(&self, text: &str) -> Vec<Value> {
+        self.logs
+            .lock()
+            .expect("logs")
+            .iter()
+            .filter(|line| line["message"].as_str().is_some_and(|message| message.contains(text)))
+            .cloned()
+            .collect()
+    }
+
+    pub fn access_lines(&self) -> Vec<String> {
+        self.access.lock().expect("access").clone()
+    }
+}
