@@ -6,45 +6,12 @@ mod support;
 use std::collections::HashMap;
 
 use http::StatusCode;
-use support::backend::{bind_same_port, serve, Backend, Kind};
-use support::fake_docker::FakeDocker;
 use support::hawser::Hawser;
 use support::http::{get, json};
-use support::swarm::{seed_on_loopback, serving_addresses};
-
-struct Stack {
-    docker: FakeDocker,
-    ping: Vec<Backend>,
-    hello: Vec<Backend>,
-}
+use support::stack::Stack;
 
 async fn seed_stack() -> Stack {
-    let layout = seed_on_loopback(1);
-    let ping_ips = serving_addresses(&layout, "demo_ping");
-    let hello_ips = serving_addresses(&layout, "demo_hello");
-    assert_eq!((ping_ips.len(), hello_ips.len()), (3, 2), "the fixture's running tasks");
-    let all: Vec<_> = ping_ips.iter().chain(&hello_ips).copied().collect();
-    let (port, mut listeners) = bind_same_port(&all).await;
-    let hello_listeners = listeners.split_off(ping_ips.len());
-    let ping = listeners
-        .into_iter()
-        .map(|listener| {
-            let name = format!("ping-{}", listener.local_addr().expect("address").ip());
-            serve(listener, &name, Kind::Ping)
-        })
-        .collect();
-    let hello = hello_listeners
-        .into_iter()
-        .map(|listener| {
-            let name = format!("hello-{}", listener.local_addr().expect("address").ip());
-            serve(listener, &name, Kind::Hello)
-        })
-        .collect();
-    Stack {
-        docker: FakeDocker::start(seed_on_loopback(port)).await,
-        ping,
-        hello,
-    }
+    support::stack::seed_stack(&[]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,7 +22,11 @@ async fn ping_round_robins_evenly_over_every_running_task() {
     for _ in 0..30 {
         let reply = get(&hawser.url("/ping")).await.expect("ping answers");
         assert_eq!(reply.status, StatusCode::OK);
-        assert!(reply.body.starts_with("Pong from ping-127."), "{}", reply.body);
+        assert!(
+            reply.body.starts_with("Pong from ping-127."),
+            "{}",
+            reply.body
+        );
         *answers.entry(reply.body).or_default() += 1;
     }
     assert_eq!(answers.len(), 3, "{answers:?}");
@@ -69,13 +40,24 @@ async fn hello_strips_its_prefix_and_both_tasks_answer() {
     let hawser = Hawser::start(&["--docker-host", &stack.docker.url()]).await;
     let world = get(&hawser.url("/hello/world")).await.expect("answer");
     assert_eq!(world.status, StatusCode::OK);
-    assert!(world.body.starts_with("Hello, World! (from hello-127."), "{}", world.body);
+    assert!(
+        world.body.starts_with("Hello, World! (from hello-127."),
+        "{}",
+        world.body
+    );
     let viktor = get(&hawser.url("/hello/viktor")).await.expect("answer");
-    assert!(viktor.body.starts_with("Hello, Viktor! (from hello-127."), "{}", viktor.body);
+    assert!(
+        viktor.body.starts_with("Hello, Viktor! (from hello-127."),
+        "{}",
+        viktor.body
+    );
     for _ in 0..2 {
         get(&hawser.url("/hello/again")).await.expect("answer");
     }
-    assert!(stack.hello.iter().all(|backend| backend.hits() == 2), "two requests each");
+    assert!(
+        stack.hello.iter().all(|backend| backend.hits() == 2),
+        "two requests each"
+    );
 
     for missing in ["/nope", "/hello", "/"] {
         let reply = get(&hawser.url(missing)).await.expect("answer");
@@ -92,14 +74,23 @@ async fn version_is_negotiated_down_to_the_engine_and_lists_are_filtered() {
     assert_eq!(discovery["api_version"], "1.41");
     assert_eq!(discovery["engine_version"], "20.10.24+dfsg1");
     assert_eq!(discovery["reachable"], true);
-    assert!(stack.docker.requested("/v1.41/tasks?filters=%7B%22desired-state%22"));
-    assert!(!stack.docker.requested("/v1.53/"), "no request above the engine's version");
+    assert!(
+        stack
+            .docker
+            .requested("/v1.41/tasks?filters=%7B%22desired-state%22")
+    );
+    assert!(
+        !stack.docker.requested("/v1.53/"),
+        "no request above the engine's version"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_current_engine_is_spoken_to_at_the_newest_common_version() {
     let stack = seed_stack().await;
-    stack.docker.edit(|swarm| swarm.version["ApiVersion"] = "1.51".into());
+    stack
+        .docker
+        .edit(|swarm| swarm.version["ApiVersion"] = "1.51".into());
     let hawser = Hawser::start(&["--docker-host", &stack.docker.url()]).await;
     let discovery = json(&hawser.admin_url("/api/discovery")).await;
     assert_eq!(discovery["api_version"], "1.51");

@@ -45,7 +45,10 @@ def _f(v, fmt="{:.2f}", none="–"):
 
 
 def _ratio(a, b):
-    return f"{a / b:.2f}×" if a is not None and b else "–"
+    if a is None or not b:
+        return "–"
+    r = a / b
+    return f"{r:.2f}×" if r >= 0.1 else f"{r:.2g}×"
 
 
 def markdown(meta, scenarios, results, skipped, rates, commands):

@@ -85,6 +85,17 @@ state_set() {
   mv "$tmp" "$LAB_STATE"
 }
 
+# in_parallel WHAT FN ARG...: run `FN ARG` for every ARG at once; fail naming WHAT if any failed.
+in_parallel() {
+  local what=$1 fn=$2 pids=() i failed=0
+  shift 2
+  for i in "$@"; do "$fn" "$i" & pids+=($!); done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || { warn "$what on ${*:$((i + 1)):1} failed"; failed=1; }
+  done
+  ((failed == 0)) || die "$what failed"
+}
+
 # --- processes ----------------------------------------------------------------------------------
 # pid_from_file FILE MARKER: print the pid in FILE if that process is alive and its command line
 # contains MARKER (a path only the lab uses), so a recycled pid is never taken for ours.
@@ -135,8 +146,9 @@ pids_gone() {
 # umount_under DIR: unmount every mount at or below DIR, deepest first (a crashed dockerd leaves
 # overlay2 and netns mounts behind; `rm -rf` must never walk into them).
 umount_under() {
-  local dir=${1%/} m
-  [[ -n "$dir" ]] || return 0
+  local dir m
+  dir=$(readlink -f "$1" 2>/dev/null || echo "${1%/}") # /var/run is a symlink to /run here
+  [[ -n "$dir" && "$dir" != / ]] || return 0
   while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || warn "could not unmount $m"
   done < <(awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print length($5), $5 }' /proc/self/mountinfo |

@@ -75,6 +75,15 @@ ensure_leader() {
     { tail -n 20 "$LAB_LOGS/leader.log" >&2; die "leader dockerd did not start"; }
 }
 
+# kill_containers NODE: SIGKILL every running container on NODE, so a dockerd shutting down does
+# not wait out each container's stop grace period (python as PID 1 ignores SIGTERM).
+kill_containers() {
+  local ids
+  ids=$(dk "$1" ps -q 2>/dev/null) || return 0
+  # shellcheck disable=SC2086 # one id per word
+  [[ -z "$ids" ]] || dk "$1" kill $ids >/dev/null 2>&1 || true
+}
+
 # stop_leader: only a dockerd the lab started (pid file + command line), plus the containerd it
 # spawned if it outlived it.
 stop_leader() {
@@ -88,6 +97,21 @@ stop_leader() {
     stop_pids 20 "$pid"
   fi
   rm -f "$LEADER_PIDFILE"
+}
+
+# leader_leftovers: after the lab's leader dockerd stopped, what it may leave on the host: netns
+# and overlay2 mounts, bridges it made, and container veths (docker's MACs start with 02:42).
+leader_leftovers() {
+  engine_answers leader >/dev/null 2>&1 && return 0
+  local v
+  umount_under /var/run/docker/netns
+  umount_under /var/lib/docker
+  [[ "$(state_get SWARM_BY_LAB)" == 1 ]] && { ip link del docker_gwbridge 2>/dev/null || true; }
+  [[ "$(state_get DOCKER0_BY_LAB)" == 1 ]] && { ip link del docker0 2>/dev/null || true; }
+  for v in $(ip -o link show type veth | awk '$0 ~ /link\/ether 02:42:/ { sub(/@.*/, "", $2); print $2 }'); do
+    log "removing veth $v left by the leader dockerd"
+    ip link del "$v" 2>/dev/null || true
+  done
 }
 
 worker_pidfile() { echo "$LAB_RUN/$1.pid"; }
@@ -127,6 +151,7 @@ ensure_worker() {
 stop_worker() {
   local w=$1 pid left
   if pid=$(worker_pid "$w"); then
+    kill_containers "$w"
     log "stopping $w dockerd (pid $pid)"
     stop_pids 60 "$pid"
   fi

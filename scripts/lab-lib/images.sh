@@ -112,19 +112,6 @@ image_args() {
   IMPORT_ARGS+=(--change 'LABEL org.hawser-lab=1')
 }
 
-# in_parallel WHAT FN NODE...: run `FN NODE` for every NODE at once; fail naming WHAT if any failed.
-in_parallel() {
-  local what=$1 fn=$2 pids=() i failed=0
-  shift 2
-  for i in "$@"; do "$fn" "$i" & pids+=($!); done
-  for i in "${!pids[@]}"; do
-    wait "${pids[$i]}" || { warn "$what on ${*:$((i + 1)):1} failed"; failed=1; }
-  done
-  ((failed == 0)) || die "$what failed"
-  [[ " $* " == *" leader "* ]] && state_set LEADER_IMAGES_BY_LAB 1
-  return 0
-}
-
 # retag NODE NAME CMD...: run CMD (which (re)creates NAME on NODE), then remove the image NAME
 # pointed at before if nothing uses it any more.
 retag() {
@@ -143,11 +130,17 @@ import_on() {
   image_args "$1"
   shift 2
   in_parallel "import of $IMPORT_NAME" import_one "$@"
+  [[ " $* " == *" leader "* ]] && state_set LEADER_IMAGES_BY_LAB 1
+  return 0
 }
 import_one() { retag "$1" "$IMPORT_NAME" dk "$1" import "${IMPORT_ARGS[@]}" "$IMPORT_TAR" "$IMPORT_NAME"; }
 
 # build_hawser_on NODE...: build $HAWSER_IMAGE from $HAWSER_CTX on the given nodes, in parallel.
-build_hawser_on() { in_parallel "build of $HAWSER_IMAGE" build_hawser_one "$@"; }
+build_hawser_on() {
+  in_parallel "build of $HAWSER_IMAGE" build_hawser_one "$@"
+  [[ " $* " == *" leader "* ]] && state_set LEADER_IMAGES_BY_LAB 1
+  return 0
+}
 build_hawser_one() {
   export DOCKER_BUILDKIT=0 # the legacy builder: no buildx here, and the 20.10 engines accept it
   retag "$1" "$HAWSER_IMAGE" dk "$1" build -q -t "$HAWSER_IMAGE" "$HAWSER_CTX"
@@ -200,4 +193,9 @@ purge_leader_images() {
   log "removing lab images from the leader"
   # shellcheck disable=SC2086 # one id per word
   dk leader rmi -f $ids >/dev/null || warn "some lab images are still on the leader"
+}
+
+remove_leader_hawser_image() {
+  [[ "$(dk leader image inspect -f '{{index .Config.Labels "org.hawser-lab"}}' "$HAWSER_IMAGE" 2>/dev/null)" == 1 ]] || return 0
+  dk leader rmi "$HAWSER_IMAGE" >/dev/null 2>&1 || warn "$HAWSER_IMAGE is still on the leader"
 }

@@ -56,6 +56,7 @@ ensure_netns() {
   log "building network namespace $ns ($(worker_ip "$ns"))"
   stop_worker "$ns"
   delete_netns "$ns"
+  mountpoint -q /run/netns || state_set NETNS_MOUNT_BY_LAB 1 # `ip netns add` bind-mounts /run/netns
   ip netns add "$ns"
   ip link add "$veth" type veth peer name eth0 netns "$ns"
   ip link set "$veth" master "$BRIDGE" up
@@ -78,6 +79,10 @@ teardown_network() {
   local w
   for w in "${WORKERS[@]}"; do delete_netns "$w"; done
   ip link del "$BRIDGE" 2>/dev/null || true
+  if [[ "$(state_get NETNS_MOUNT_BY_LAB)" == 1 && -z "$(ip netns list)" ]]; then
+    umount /run/netns 2>/dev/null || true
+    rmdir /run/netns 2>/dev/null || true
+  fi
   ip route del unreachable "$GUARD_ROUTE" 2>/dev/null || true
   if [[ "$(state_get FORWARD_RULE)" == 1 ]] && command -v iptables >/dev/null; then
     iptables -D FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT 2>/dev/null || true

@@ -101,6 +101,32 @@ ensure_swarm() {
   log "swarm ready: $(dk leader node ls --format '{{.Hostname}}={{.Status}}' | tr '\n' ' ')"
 }
 
+# clear_swarm: remove every service, stack network and task container while all nodes still run,
+# so each engine tears down its own veths, netns and mounts (a leave racing a task leaks them).
+clear_swarm() {
+  engine_answers leader >/dev/null 2>&1 && lab_swarm || return 0
+  local svcs nets n
+  svcs=$(dk leader service ls -q)
+  if [[ -n "$svcs" ]]; then
+    log "removing $(wc -w <<<"$svcs") service(s)"
+    # shellcheck disable=SC2086 # one id per word
+    dk leader service rm $svcs >/dev/null || true
+    for n in "${NODES[@]}"; do kill_containers "$n"; done
+    wait_for 60 "task containers to be removed" no_task_containers || warn "task containers remain"
+  fi
+  nets=$(dk leader network ls --filter driver=overlay --format '{{.ID}} {{.Name}}' | awk '$2 != "ingress" { print $1 }')
+  # shellcheck disable=SC2086 # one id per word
+  [[ -z "$nets" ]] || dk leader network rm $nets >/dev/null 2>&1 || warn "some overlay networks remain"
+}
+
+no_task_containers() {
+  local n
+  for n in "${NODES[@]}"; do
+    engine_answers "$n" >/dev/null 2>&1 || continue
+    [[ -z "$(dk "$n" ps -aq --filter label=com.docker.swarm.task)" ]] || return 1
+  done
+}
+
 # leave_swarm: `down` for the swarm itself. Leaving removes every service, stack, task container
 # and overlay network in it; docker_gwbridge (made by the swarm) is removed after.
 leave_swarm() {

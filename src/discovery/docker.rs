@@ -55,19 +55,24 @@ impl DockerClient {
     /// The engine is asked on the unversioned `/version`: an engine rejects every versioned
     /// path newer than its own ("client version 1.53 is too new"), `/v1.x/version` included,
     /// which is why bollard's own negotiation fails against Docker 20.10 (API 1.41).
-    pub async fn connect(endpoint: &DockerEndpoint, timeout: Duration) -> Result<Self, DiscoveryError> {
+    pub async fn connect(
+        endpoint: &DockerEndpoint,
+        timeout: Duration,
+    ) -> Result<Self, DiscoveryError> {
         let transport = Transport::new(endpoint)?;
         let body = tokio::time::timeout(timeout, get(&transport, "/version"))
             .await
             .map_err(|_| DiscoveryError::Timeout(timeout))??;
-        let version: EngineVersion = serde_json::from_slice(&body).map_err(|err| DiscoveryError::Decode {
-            what: "version".into(),
-            reason: err.to_string(),
-        })?;
-        let engine_api = parse_api_version(&version.api_version).ok_or_else(|| DiscoveryError::Decode {
-            what: "version".into(),
-            reason: format!("ApiVersion {:?} is not a version", version.api_version),
-        })?;
+        let version: EngineVersion =
+            serde_json::from_slice(&body).map_err(|err| DiscoveryError::Decode {
+                what: "version".into(),
+                reason: err.to_string(),
+            })?;
+        let engine_api =
+            parse_api_version(&version.api_version).ok_or_else(|| DiscoveryError::Decode {
+                what: "version".into(),
+                reason: format!("ApiVersion {:?} is not a version", version.api_version),
+            })?;
         let ours = bollard::API_DEFAULT_VERSION;
         let negotiated = engine_api.min((ours.major_version, ours.minor_version));
         if negotiated < MIN_API {

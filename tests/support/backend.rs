@@ -7,23 +7,23 @@
 use std::convert::Infallible;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{stream, SinkExt, StreamExt};
+use futures_util::{SinkExt, StreamExt, stream};
 use http::{Request, Response, StatusCode};
-use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::Role;
-use tokio_tungstenite::WebSocketStream;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -55,7 +55,9 @@ impl Backend {
 /// Binds every address on one shared port (a Swarm service's tasks share their port).
 pub async fn bind_same_port(addresses: &[IpAddr]) -> (u16, Vec<TcpListener>) {
     'attempt: for _ in 0..50 {
-        let first = TcpListener::bind(SocketAddr::new(addresses[0], 0)).await.expect("bind");
+        let first = TcpListener::bind(SocketAddr::new(addresses[0], 0))
+            .await
+            .expect("bind");
         let port = first.local_addr().expect("address").port();
         let mut listeners = vec![first];
         for address in &addresses[1..] {
@@ -82,7 +84,9 @@ pub fn serve(listener: TcpListener, name: &str, kind: Kind) -> Backend {
     });
     let server = tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
             let context = context.clone();
             tokio::spawn(async move {
                 let service = service_fn(move |request| {
@@ -169,10 +173,16 @@ impl Context {
                     let name = path.rsplit('/').next().unwrap_or("");
                     let mut capitalized = name.chars();
                     let name = match capitalized.next() {
-                        Some(first) => first.to_uppercase().chain(capitalized.flat_map(char::to_lowercase)).collect(),
+                        Some(first) => first
+                            .to_uppercase()
+                            .chain(capitalized.flat_map(char::to_lowercase))
+                            .collect(),
                         None => String::new(),
                     };
-                    text(StatusCode::OK, format!("Hello, {name}! (from {})\n", self.name))
+                    text(
+                        StatusCode::OK,
+                        format!("Hello, {name}! (from {})\n", self.name),
+                    )
                 }
                 Kind::Ping => text(StatusCode::OK, format!("Pong from {}\n", self.name)),
             },
@@ -181,7 +191,11 @@ impl Context {
 }
 
 fn text(status: StatusCode, body: String) -> Response<Body> {
-    let mut response = Response::new(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed());
+    let mut response = Response::new(
+        Full::new(Bytes::from(body))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
     *response.status_mut() = status;
     response
 }
@@ -215,7 +229,8 @@ fn websocket(request: &mut Request<Incoming>) -> Response<Body> {
     let upgrade = hyper::upgrade::on(request);
     tokio::spawn(async move {
         let Ok(upgraded) = upgrade.await else { return };
-        let mut socket = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+        let mut socket =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
         while let Some(Ok(message)) = socket.next().await {
             if message.is_close() {
                 break;

@@ -13,11 +13,11 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use futures_util::stream;
 use http::{Request, Response, StatusCode};
-use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::net::UnixListener;
 use tokio::sync::broadcast;
 use tokio::task::JoinSet;
@@ -116,7 +116,11 @@ impl FakeDocker {
     }
 
     pub fn requested(&self, needle: &str) -> bool {
-        self.requests.lock().expect("requests lock").iter().any(|path| path.contains(needle))
+        self.requests
+            .lock()
+            .expect("requests lock")
+            .iter()
+            .any(|path| path.contains(needle))
     }
 }
 
@@ -136,13 +140,21 @@ fn answer(
 ) -> Response<Body> {
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or("").to_owned();
-    requests.lock().expect("requests lock").push(format!("{path}?{query}"));
+    requests
+        .lock()
+        .expect("requests lock")
+        .push(format!("{path}?{query}"));
     let swarm = swarm.lock().expect("swarm lock").clone();
-    let max = swarm.version["ApiVersion"].as_str().unwrap_or("1.41").to_owned();
+    let max = swarm.version["ApiVersion"]
+        .as_str()
+        .unwrap_or("1.41")
+        .to_owned();
     let (version, endpoint) = split_version(&path);
     if let Some(version) = version {
         if newer(&version, &max) {
-            let message = format!("client version {version} is too new. Maximum supported API version is {max}");
+            let message = format!(
+                "client version {version} is too new. Maximum supported API version is {max}"
+            );
             return reply(StatusCode::BAD_REQUEST, &json!({ "message": message }));
         }
     }
@@ -153,13 +165,25 @@ fn answer(
         "/events" => event_stream(events.subscribe(), filters),
         _ if swarm.failing.is_some() => {
             let status = StatusCode::from_u16(swarm.failing.unwrap_or(500)).expect("status");
-            reply(status, &json!({ "message": "the fake daemon is failing on purpose" }))
+            reply(
+                status,
+                &json!({ "message": "the fake daemon is failing on purpose" }),
+            )
         }
-        "/services" => reply(StatusCode::OK, &Value::Array(filter_services(&swarm, &filters))),
-        "/tasks" => reply(StatusCode::OK, &Value::Array(filter_tasks(&swarm, &filters))),
+        "/services" => reply(
+            StatusCode::OK,
+            &Value::Array(filter_services(&swarm, &filters)),
+        ),
+        "/tasks" => reply(
+            StatusCode::OK,
+            &Value::Array(filter_tasks(&swarm, &filters)),
+        ),
         "/networks" => reply(StatusCode::OK, &Value::Array(swarm.networks.clone())),
         "/nodes" => reply(StatusCode::OK, &Value::Array(swarm.nodes.clone())),
-        _ => reply(StatusCode::NOT_FOUND, &json!({ "message": format!("page not found: {path}") })),
+        _ => reply(
+            StatusCode::NOT_FOUND,
+            &json!({ "message": format!("page not found: {path}") }),
+        ),
     }
 }
 
@@ -185,7 +209,10 @@ fn newer(version: &str, max: &str) -> bool {
 
 /// `filters={"desired-state":["running"]}` (or the old `{"k":{"v":true}}` form).
 fn parse_filters(query: &str) -> HashMap<String, Vec<String>> {
-    let Some(encoded) = query.split('&').find_map(|pair| pair.strip_prefix("filters=")) else {
+    let Some(encoded) = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("filters="))
+    else {
         return HashMap::new();
     };
     let decoded = percent_decode(encoded);
@@ -195,7 +222,10 @@ fn parse_filters(query: &str) -> HashMap<String, Vec<String>> {
     map.into_iter()
         .map(|(key, value)| {
             let values = match value {
-                Value::Array(items) => items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
                 Value::Object(items) => items.keys().cloned().collect(),
                 _ => Vec::new(),
             };
@@ -229,9 +259,11 @@ fn percent_decode(text: &str) -> String {
 }
 
 fn matches(filters: &HashMap<String, Vec<String>>, key: &str, candidates: &[&str]) -> bool {
-    filters
-        .get(key)
-        .is_none_or(|wanted| wanted.iter().any(|want| candidates.contains(&want.as_str())))
+    filters.get(key).is_none_or(|wanted| {
+        wanted
+            .iter()
+            .any(|want| candidates.contains(&want.as_str()))
+    })
 }
 
 fn filter_services(swarm: &Swarm, filters: &HashMap<String, Vec<String>>) -> Vec<Value> {
@@ -259,8 +291,11 @@ fn filter_tasks(swarm: &Swarm, filters: &HashMap<String, Vec<String>>) -> Vec<Va
                 .find(|service| service["ID"] == task["ServiceID"])
                 .and_then(|service| service["Spec"]["Name"].as_str())
                 .unwrap_or("");
-            matches(filters, "desired-state", &[task["DesiredState"].as_str().unwrap_or("")])
-                && matches(filters, "service", &[service_id, service_name])
+            matches(
+                filters,
+                "desired-state",
+                &[task["DesiredState"].as_str().unwrap_or("")],
+            ) && matches(filters, "service", &[service_id, service_name])
                 && matches(filters, "id", &[task["ID"].as_str().unwrap_or("")])
                 && matches(filters, "node", &[task["NodeID"].as_str().unwrap_or("")])
         })
@@ -268,7 +303,10 @@ fn filter_tasks(swarm: &Swarm, filters: &HashMap<String, Vec<String>>) -> Vec<Va
         .collect()
 }
 
-fn event_stream(receiver: broadcast::Receiver<String>, filters: HashMap<String, Vec<String>>) -> Response<Body> {
+fn event_stream(
+    receiver: broadcast::Receiver<String>,
+    filters: HashMap<String, Vec<String>>,
+) -> Response<Body> {
     let lines = stream::unfold((receiver, filters), |(mut receiver, filters)| async move {
         loop {
             match receiver.recv().await {

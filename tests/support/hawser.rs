@@ -5,7 +5,7 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{kill, Signal};
+use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -25,7 +25,14 @@ impl Hawser {
         let mut command = Command::new(env!("CARGO_BIN_EXE_hawser"));
         command
             .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
-            .args(["--log-format", "json", "--log-level", "debug", "--workers", "2"])
+            .args([
+                "--log-format",
+                "json",
+                "--log-level",
+                "debug",
+                "--workers",
+                "2",
+            ])
             .args(args)
             .env_remove("DOCKER_HOST")
             .env_remove("DOCKER_CERT_PATH")
@@ -62,7 +69,12 @@ impl Hawser {
                 .find(|line| line["message"] == "hawser is serving")
                 .cloned();
             if let Some(line) = serving {
-                let address = |key: &str| line[key].as_str().and_then(|a| a.parse().ok()).expect("address");
+                let address = |key: &str| {
+                    line[key]
+                        .as_str()
+                        .and_then(|a| a.parse().ok())
+                        .expect("address")
+                };
                 return Hawser {
                     proxy: address("proxy"),
                     admin: address("admin"),
@@ -72,9 +84,16 @@ impl Hawser {
                 };
             }
             if let Ok(Some(status)) = child.try_wait() {
-                panic!("hawser exited with {status} before serving: {:#?}", logs.lock().expect("logs"));
+                panic!(
+                    "hawser exited with {status} before serving: {:#?}",
+                    logs.lock().expect("logs")
+                );
             }
-            assert!(Instant::now() < deadline, "hawser did not start within 30 s: {:#?}", logs.lock().expect("logs"));
+            assert!(
+                Instant::now() < deadline,
+                "hawser did not start within 30 s: {:#?}",
+                logs.lock().expect("logs")
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -104,7 +123,8 @@ impl Hawser {
 
     /// Peak resident memory so far (VmHWM), in KiB.
     pub fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("proc status");
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("proc status");
         status
             .lines()
             .find_map(|line| line.strip_prefix("VmHWM:"))
@@ -118,7 +138,11 @@ impl Hawser {
             .lock()
             .expect("logs")
             .iter()
-            .filter(|line| line["message"].as_str().is_some_and(|message| message.contains(text)))
+            .filter(|line| {
+                line["message"]
+                    .as_str()
+                    .is_some_and(|message| message.contains(text))
+            })
             .cloned()
             .collect()
     }

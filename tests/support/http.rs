@@ -3,8 +3,8 @@
 use bytes::Bytes;
 use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Empty};
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 pub struct Reply {
@@ -27,10 +27,18 @@ pub async fn request(method: Method, url: &str, headers: &[(&str, &str)]) -> Res
         builder = builder.header(*name, *value);
     }
     let request = builder.body(Empty::new()).map_err(|err| err.to_string())?;
-    let response = client.request(request).await.map_err(|err| format!("{url}: {err:?}"))?;
+    let response = client
+        .request(request)
+        .await
+        .map_err(|err| format!("{url}: {err:?}"))?;
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.map_err(|err| err.to_string())?.to_bytes();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|err| err.to_string())?
+        .to_bytes();
     Ok(Reply {
         status,
         headers,

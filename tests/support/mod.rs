@@ -5,6 +5,7 @@ pub mod backend;
 pub mod fake_docker;
 pub mod hawser;
 pub mod http;
+pub mod stack;
 pub mod swarm;
 
 use std::future::Future;
@@ -21,7 +22,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(Instant::now() < deadline, "timed out after {within:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {within:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -4,11 +4,14 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use super::fake_docker::Swarm;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/docker-20.10-seed-stack");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/docker-20.10-seed-stack"
+);
 
 pub fn fixture(name: &str) -> Value {
     let path = format!("{FIXTURES}/{name}");
@@ -36,7 +39,11 @@ pub fn seed() -> Swarm {
 pub fn seed_on_loopback(port: u16) -> Swarm {
     let mut swarm = seed();
     for task in &mut swarm.tasks {
-        for attachment in task["NetworksAttachments"].as_array_mut().into_iter().flatten() {
+        for attachment in task["NetworksAttachments"]
+            .as_array_mut()
+            .into_iter()
+            .flatten()
+        {
             for address in attachment["Addresses"].as_array_mut().into_iter().flatten() {
                 if let Some(cidr) = address.as_str() {
                     *address = Value::String(loopback_cidr(cidr));
@@ -95,7 +102,13 @@ fn address_on(task: &Value, network: &str) -> Option<IpAddr> {
 }
 
 /// A copy of one of the service's running tasks, with a new ID, slot and address.
-pub fn new_task(swarm: &Swarm, service_name: &str, id: &str, slot: u64, address: Ipv4Addr) -> Value {
+pub fn new_task(
+    swarm: &Swarm,
+    service_name: &str,
+    id: &str,
+    slot: u64,
+    address: Ipv4Addr,
+) -> Value {
     let service_id = service_id(swarm, service_name);
     let mut task = swarm
         .tasks
@@ -105,7 +118,11 @@ pub fn new_task(swarm: &Swarm, service_name: &str, id: &str, slot: u64, address:
         .expect("a running task to copy");
     task["ID"] = json!(id);
     task["Slot"] = json!(slot);
-    for attachment in task["NetworksAttachments"].as_array_mut().into_iter().flatten() {
+    for attachment in task["NetworksAttachments"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
         attachment["Addresses"] = json!([format!("{address}/8")]);
     }
     task
