@@ -235,6 +235,12 @@ impl Options {
         )
     }
 
+    /// The admin address, as `resolve` would set it.
+    pub fn admin_listen(&self) -> SocketAddr {
+        self.admin_listen
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8080)))
+    }
+
     /// Applies defaults and validates.
     pub fn resolve(self) -> Result<Settings, ConfigError> {
         let seconds = |value: Option<DurationArg>, default: u64| {

@@ -22,8 +22,7 @@ fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let options = cli.options.with_file()?;
     if let Some(Command::Healthcheck { url, timeout }) = cli.command {
-        let settings = options.resolve()?;
-        let address = url.unwrap_or_else(|| healthcheck::default_address(settings.admin_listen));
+        let address = url.unwrap_or_else(|| healthcheck::default_address(options.admin_listen()));
         return healthcheck::check(&address, timeout.0).map_err(anyhow::Error::msg);
     }
     let settings = options.resolve()?;

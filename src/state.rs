@@ -10,7 +10,7 @@ use tokio::sync::watch;
 
 use crate::discovery::DiscoveryStatus;
 use crate::routing::{RoutingTable, ServiceReport};
-use crate::stats::StatsRegistry;
+use crate::stats::{RouteStats, StatsRegistry};
 
 pub struct SharedState {
     pub table: ArcSwap<RoutingTable>,
@@ -23,6 +23,8 @@ pub struct SharedState {
     /// True once a table built from a complete listing has been published.
     pub ready: watch::Sender<bool>,
     pub connections: ConnectionCounters,
+    /// Requests no route matched (answered 404).
+    pub unmatched: RouteStats,
     pub started: SystemTime,
 }
 
@@ -43,6 +45,7 @@ impl SharedState {
             table_changes: watch::Sender::new(0),
             ready: watch::Sender::new(false),
             connections: ConnectionCounters::default(),
+            unmatched: RouteStats::default(),
             started: SystemTime::now(),
         })
     }

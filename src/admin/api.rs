@@ -155,6 +155,55 @@ pub fn discovery(state: &SharedState) -> AdminResponse {
 }
 
 #[derive(Serialize)]
+struct OverviewView {
+    version: &'static str,
+    started_at: u64,
+    now: u64,
+    generation: u64,
+    table_updated_at: u64,
+    routes: usize,
+    backends: usize,
+    skipped: usize,
+    requests: u64,
+    responses: StatusClasses,
+    connections_open: u64,
+    connections_accepted: u64,
+}
+
+/// Totals for the dashboard's header: counters only; rates are the reader's to compute.
+pub fn overview(state: &SharedState) -> AdminResponse {
+    let table = state.table.load();
+    let mut classes = [0u64; 5];
+    let all_stats = table.routes().iter().map(|route| &*route.stats);
+    for stats in all_stats.chain([&state.unmatched]) {
+        for (total, count) in classes.iter_mut().zip(&stats.responses) {
+            *total += count.load(Ordering::Relaxed);
+        }
+    }
+    let connections = &state.connections;
+    json(&OverviewView {
+        version: env!("CARGO_PKG_VERSION"),
+        started_at: millis(state.started),
+        now: millis(SystemTime::now()),
+        generation: table.generation,
+        table_updated_at: millis(table.built_at),
+        routes: table.routes().len(),
+        backends: table.spec.pools.values().map(Vec::len).sum(),
+        skipped: table.spec.skipped.len(),
+        requests: connections.requests.load(Ordering::Relaxed),
+        responses: StatusClasses {
+            informational: classes[0],
+            success: classes[1],
+            redirection: classes[2],
+            client_error: classes[3],
+            server_error: classes[4],
+        },
+        connections_open: connections.open.load(Ordering::Relaxed),
+        connections_accepted: connections.accepted.load(Ordering::Relaxed),
+    })
+}
+
+#[derive(Serialize)]
 struct VersionView {
     name: &'static str,
     version: &'static str,

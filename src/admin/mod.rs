@@ -77,6 +77,7 @@ fn route(state: &SharedState, request: &Request<Incoming>) -> AdminResponse {
         "/api/backends" => api::backends(state),
         "/api/discovery" => api::discovery(state),
         "/api/version" => api::version(),
+        "/api/overview" => api::overview(state),
         _ => text(StatusCode::NOT_FOUND, "404 page not found\n"),
     }
 }

@@ -91,7 +91,9 @@ impl Handler {
         let response = match route {
             None => {
                 debug!(uri = %request.uri(), "no route matches");
-                ProxyError::NoRoute.to_response()
+                let response = ProxyError::NoRoute.to_response();
+                self.state.unmatched.record(response.status().as_u16(), started.elapsed());
+                response
             }
             Some(route) => {
                 let response = match self
