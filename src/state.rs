@@ -25,6 +25,8 @@ pub struct SharedState {
     pub connections: ConnectionCounters,
     /// Requests no route matched (answered 404).
     pub unmatched: RouteStats,
+    /// Connections opened to backends, by every worker (requests minus these were reused).
+    pub upstream_connections: Arc<AtomicU64>,
     pub started: SystemTime,
 }
 
@@ -46,6 +48,7 @@ impl SharedState {
             ready: watch::Sender::new(false),
             connections: ConnectionCounters::default(),
             unmatched: RouteStats::default(),
+            upstream_connections: Arc::new(AtomicU64::new(0)),
             started: SystemTime::now(),
         })
     }

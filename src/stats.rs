@@ -4,7 +4,7 @@
 //! table is built, so counts survive table swaps and the request path only touches atomics.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -22,8 +22,10 @@ pub struct RouteStats {
 }
 
 /// Counts for one backend (a task address).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct BackendStats {
+    /// Passive health: false after an attempt got no response, true again after one did.
+    pub up: AtomicBool,
     pub requests: AtomicU64,
     /// Attempts that got no response: refused, reset, timed out.
     pub failures: AtomicU64,
@@ -57,6 +59,18 @@ impl RouteStats {
     }
 }
 
+impl Default for BackendStats {
+    fn default() -> Self {
+        BackendStats {
+            up: AtomicBool::new(true),
+            requests: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            server_errors: AtomicU64::new(0),
+            latency_ewma_micros: AtomicU64::new(0),
+        }
+    }
+}
+
 impl BackendStats {
     /// Records a response's time; the average follows the last ~10 responses.
     pub fn record_latency(&self, elapsed: Duration) {
@@ -86,6 +100,28 @@ impl Histogram {
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         self.sum_micros.fetch_add(micros, Ordering::Relaxed);
         self.count.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A histogram for a single writer (discovery refreshes): plain numbers, copied with its owner.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Observations {
+    /// Non-cumulative counts; the last slot is `+Inf`.
+    pub buckets: [u64; LATENCY_BUCKETS.len() + 1],
+    pub sum_seconds: f64,
+    pub count: u64,
+}
+
+impl Observations {
+    pub fn observe(&mut self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let bucket = LATENCY_BUCKETS
+            .iter()
+            .position(|&bound| seconds <= bound)
+            .unwrap_or(LATENCY_BUCKETS.len());
+        self.buckets[bucket] += 1;
+        self.sum_seconds += seconds;
+        self.count += 1;
     }
 }
 

@@ -17,9 +17,11 @@ fn service_block(stack: &str, name: &str) -> String {
     let header = format!("  {name}:");
     let mut lines = stack.lines().skip_while(|line| *line != header);
     let mut block = vec![lines.next().unwrap_or_else(|| panic!("no service {name}"))];
-    block.extend(lines.take_while(|line| {
-        line.is_empty() || line.starts_with("   ") || line.starts_with("  #")
-    }));
+    block.extend(
+        lines.take_while(|line| {
+            line.is_empty() || line.starts_with("   ") || line.starts_with("  #")
+        }),
+    );
     block.join("\n").trim_end().to_owned()
 }
 
@@ -28,9 +30,17 @@ fn the_example_stack_is_the_seed_stack_with_only_the_proxy_changed() {
     let seed = read("tests/fixtures/seed-stack.yml");
     let example = read("examples/stack.yml");
     for service in ["ping", "hello"] {
-        assert_eq!(service_block(&example, service), service_block(&seed, service), "{service}");
+        assert_eq!(
+            service_block(&example, service),
+            service_block(&seed, service),
+            "{service}"
+        );
     }
-    let networks = |stack: &str| stack[stack.find("\nnetworks:").expect("networks")..].trim().to_owned();
+    let networks = |stack: &str| {
+        stack[stack.find("\nnetworks:").expect("networks")..]
+            .trim()
+            .to_owned()
+    };
     assert_eq!(networks(&example), networks(&seed));
     let proxy = service_block(&example, "hawser");
     for needed in [
@@ -58,9 +68,15 @@ fn runtime_stage(dockerfile: &str) -> Vec<String> {
 fn both_dockerfiles_build_the_same_runtime_image() {
     let full = runtime_stage(&read("Dockerfile"));
     let local = runtime_stage(&read("docker/runtime.Dockerfile"));
-    assert!(full.iter().any(|line| line.starts_with("STOPSIGNAL SIGTERM")));
+    assert!(
+        full.iter()
+            .any(|line| line.starts_with("STOPSIGNAL SIGTERM"))
+    );
     assert!(full.iter().any(|line| line.starts_with("USER 10001")));
-    assert!(full.iter().any(|line| line.contains("hawser\", \"healthcheck\"")));
+    assert!(
+        full.iter()
+            .any(|line| line.contains("hawser\", \"healthcheck\""))
+    );
     assert_eq!(full, local);
 }
 
@@ -78,7 +94,11 @@ async fn healthcheck_exits_zero_only_when_the_admin_listener_answers() {
             .expect("run healthcheck")
     };
     let healthy = check(hawser.admin.to_string());
-    assert!(healthy.status.success(), "{}", String::from_utf8_lossy(&healthy.stderr));
+    assert!(
+        healthy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&healthy.stderr)
+    );
     hawser.terminate();
     hawser.wait_exit(Duration::from_secs(10)).await;
     let down = check(hawser.admin.to_string());

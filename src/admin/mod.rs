@@ -2,6 +2,8 @@
 //! read-only views of the same published state the proxy uses.
 
 pub mod api;
+pub mod dashboard;
+pub mod metrics;
 
 use std::convert::Infallible;
 use std::io;
@@ -34,6 +36,7 @@ pub async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(std::time::Duration::from_secs(30));
+    let metrics = Arc::new(metrics::Metrics::new(state.clone()));
     loop {
         let (stream, peer) = tokio::select! {
             () = shutdown.cancelled() => return Ok(()),
@@ -46,10 +49,10 @@ pub async fn serve(
                 }
             },
         };
-        let state = state.clone();
+        let (state, metrics) = (state.clone(), metrics.clone());
         let service = service_fn(move |request| {
-            let state = state.clone();
-            async move { Ok::<_, Infallible>(route(&state, &request)) }
+            let (state, metrics) = (state.clone(), metrics.clone());
+            async move { Ok::<_, Infallible>(route(&state, &metrics, &request)) }
         });
         let connection = builder
             .serve_connection(TokioIo::new(stream), service)
@@ -66,12 +69,21 @@ pub async fn serve(
     }
 }
 
-fn route(state: &SharedState, request: &Request<Incoming>) -> AdminResponse {
+fn route(
+    state: &SharedState,
+    metrics: &metrics::Metrics,
+    request: &Request<Incoming>,
+) -> AdminResponse {
     if request.method() != Method::GET && request.method() != Method::HEAD {
         return text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
     }
     match request.uri().path() {
         "/ping" => text(StatusCode::OK, "OK"),
+        "/metrics" => metrics.render(),
+        "/" | "/dashboard" => dashboard::redirect(),
+        "/dashboard/" => dashboard::page(),
+        "/dashboard/app.js" => dashboard::script(),
+        "/dashboard/style.css" => dashboard::stylesheet(),
         "/api/routes" => api::routes(state),
         "/api/services" => api::services(state),
         "/api/backends" => api::backends(state),
@@ -93,7 +105,7 @@ pub fn text(status: StatusCode, body: &'static str) -> AdminResponse {
 }
 
 pub fn json(value: &impl serde::Serialize) -> AdminResponse {
-    let body = serde_json::to_vec_pretty(value)
+    let body = serde_json::to_vec(value)
         .unwrap_or_else(|err| format!("{{\"error\":\"{err}\"}}").into_bytes());
     let mut response = Response::new(Full::new(Bytes::from(body)));
     let headers = response.headers_mut();

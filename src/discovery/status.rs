@@ -4,6 +4,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use crate::stats::Observations;
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct DiscoveryStatus {
     /// `docker`, or `none` when only static routes are served.
@@ -31,6 +33,9 @@ pub struct DiscoveryStatus {
     pub events_received: u64,
     /// Objects left out of the last listing because they could not be decoded.
     pub problems: Vec<String>,
+    /// How long successful listings took (for metrics).
+    #[serde(skip)]
+    pub refresh_durations: Observations,
 }
 
 /// Times as milliseconds since the Unix epoch: what JavaScript's `Date` takes.

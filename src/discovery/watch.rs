@@ -188,6 +188,7 @@ impl DockerWatcher {
                 status.refreshes += 1;
                 status.last_refresh = Some(now);
                 status.last_refresh_duration = Some(started.elapsed());
+                status.refresh_durations.observe(started.elapsed());
                 status.polling = if active { "active" } else { "quiet" };
                 status.problems = listing.problems.clone();
                 if changed {

@@ -6,6 +6,11 @@
 //! idempotent and has no body. This is what lets a rolling update lose no request: a task that
 //! stops between two table refreshes refuses connections, and the request moves on.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use http::uri::{PathAndQuery, Scheme};
@@ -25,7 +30,7 @@ use crate::telemetry::error_chain as describe;
 
 /// One worker's connection pool to every backend.
 pub struct Upstream {
-    client: Client<HttpConnector, UpstreamBody>,
+    client: Client<CountingConnector, UpstreamBody>,
     response_timeout: Duration,
     retries: usize,
 }
@@ -53,7 +58,7 @@ enum Failure {
 }
 
 impl Upstream {
-    pub fn new(settings: &ProxySettings) -> Self {
+    pub fn new(settings: &ProxySettings, connections_opened: Arc<AtomicU64>) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(settings.backend_connect_timeout));
@@ -65,7 +70,10 @@ impl Upstream {
             .pool_max_idle_per_host(settings.backend_max_idle_per_host)
             .retry_canceled_requests(true)
             .set_host(true)
-            .build(connector);
+            .build(CountingConnector {
+                inner: connector,
+                opened: connections_opened,
+            });
         Upstream {
             client,
             response_timeout: settings.backend_response_timeout,
@@ -92,22 +100,17 @@ impl Upstream {
                 std::mem::take(&mut outgoing.headers)
             };
             let request = build_request(&outgoing, headers, backend);
-            backend
-                .stats
-                .requests
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            backend.stats.requests.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
             let failure =
                 match tokio::time::timeout(self.response_timeout, self.client.request(request))
                     .await
                 {
                     Ok(Ok(response)) => {
+                        backend.stats.up.store(true, Ordering::Relaxed);
                         backend.stats.record_latency(started.elapsed());
                         if response.status().is_server_error() {
-                            backend
-                                .stats
-                                .server_errors
-                                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            backend.stats.server_errors.fetch_add(1, Ordering::Relaxed);
                         }
                         return Ok(Answered { response, backend });
                     }
@@ -115,10 +118,8 @@ impl Upstream {
                     Ok(Err(err)) => Failure::Exchange(describe(&err)),
                     Err(_) => Failure::Timeout,
                 };
-            backend
-                .stats
-                .failures
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            backend.stats.failures.fetch_add(1, Ordering::Relaxed);
+            backend.stats.up.store(false, Ordering::Relaxed);
             tried.push(position);
             let safe = match &failure {
                 Failure::Connect(_) => outgoing.body.is_untouched(),
@@ -195,5 +196,43 @@ impl Failure {
                 seconds: timeout.as_secs_f64(),
             },
         }
+    }
+}
+
+/// Counts the connections the pool opens; requests beyond that reused a pooled connection.
+#[derive(Clone)]
+struct CountingConnector {
+    inner: HttpConnector,
+    opened: Arc<AtomicU64>,
+}
+
+type Connecting = Pin<
+    Box<
+        dyn Future<
+                Output = Result<
+                    <HttpConnector as tower_service::Service<Uri>>::Response,
+                    <HttpConnector as tower_service::Service<Uri>>::Error,
+                >,
+            > + Send,
+    >,
+>;
+
+impl tower_service::Service<Uri> for CountingConnector {
+    type Response = <HttpConnector as tower_service::Service<Uri>>::Response;
+    type Error = <HttpConnector as tower_service::Service<Uri>>::Error;
+    type Future = Connecting;
+
+    fn poll_ready(&mut self, context: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(context)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let connecting = self.inner.call(uri);
+        let opened = self.opened.clone();
+        Box::pin(async move {
+            let connection = connecting.await?;
+            opened.fetch_add(1, Ordering::Relaxed);
+            Ok(connection)
+        })
     }
 }

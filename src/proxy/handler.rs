@@ -92,7 +92,9 @@ impl Handler {
             None => {
                 debug!(uri = %request.uri(), "no route matches");
                 let response = ProxyError::NoRoute.to_response();
-                self.state.unmatched.record(response.status().as_u16(), started.elapsed());
+                self.state
+                    .unmatched
+                    .record(response.status().as_u16(), started.elapsed());
                 response
             }
             Some(route) => {

@@ -83,7 +83,7 @@ pub fn spawn_workers(
                 };
                 runtime.block_on(async move {
                     let handler = Arc::new(Handler {
-                        upstream: Upstream::new(&settings),
+                        upstream: Upstream::new(&settings, state.upstream_connections.clone()),
                         state,
                         settings: settings.clone(),
                         access_log,

@@ -1,0 +1,328 @@
+//! `GET /metrics`: Prometheus (OpenMetrics text) exposition, read on each scrape from the same
+//! counters the proxy increments; nothing is maintained for metrics alone.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::Full;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, NoLabelSet};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::registry::Registry;
+
+use super::AdminResponse;
+use crate::state::SharedState;
+use crate::stats::{Histogram, LATENCY_BUCKETS, RouteStats};
+
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/// The registry: hawser's build info plus a collector over the shared state.
+pub struct Metrics {
+    registry: Registry,
+}
+
+impl Metrics {
+    pub fn new(state: Arc<SharedState>) -> Self {
+        let mut registry = Registry::with_prefix("hawser");
+        registry.register(
+            "build",
+            "hawser's version",
+            Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
+        );
+        registry.register_collector(Box::new(StateCollector { state }));
+        Metrics { registry }
+    }
+
+    pub fn render(&self) -> AdminResponse {
+        let mut text = String::new();
+        if let Err(err) = prometheus_client::encoding::text::encode(&mut text, &self.registry) {
+            let mut response =
+                Response::new(Full::new(Bytes::from(format!("encoding failed: {err}\n"))));
+            *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            return response;
+        }
+        let mut response = Response::new(Full::new(Bytes::from(text)));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        );
+        response
+    }
+}
+
+struct StateCollector {
+    state: Arc<SharedState>,
+}
+
+impl std::fmt::Debug for StateCollector {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("StateCollector")
+    }
+}
+
+type Labels = Vec<(&'static str, String)>;
+
+impl Collector for StateCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let state = &self.state;
+        let table = state.table.load();
+        let unmatched = "(unmatched)".to_owned();
+        let routes: Vec<(&String, &RouteStats)> = table
+            .routes()
+            .iter()
+            .map(|route| (&route.def.name, &*route.stats))
+            .chain([(&unmatched, &state.unmatched)])
+            .collect();
+
+        let mut requests = Vec::new();
+        for (name, stats) in &routes {
+            for (class, count) in CLASSES.iter().zip(&stats.responses) {
+                let labels = vec![
+                    ("route", (*name).clone()),
+                    ("code_class", (*class).to_owned()),
+                ];
+                requests.push((labels, count.load(Ordering::Relaxed)));
+            }
+        }
+        counters(
+            &mut encoder,
+            "requests",
+            "Requests answered, by route and status class",
+            &requests,
+        )?;
+
+        let mut family = encoder.encode_descriptor(
+            "request_duration_seconds",
+            "Time to the response headers, by route",
+            None,
+            MetricType::Histogram,
+        )?;
+        for (name, stats) in &routes {
+            let labels = vec![("route", (*name).clone())];
+            encode_histogram(&mut family, &labels, &stats.latency)?;
+        }
+
+        let mut up = Vec::new();
+        let mut attempts = Vec::new();
+        let mut failures = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for route in table.routes() {
+            if !seen.insert(route.pool.name.as_str()) {
+                continue;
+            }
+            for backend in &route.pool.backends {
+                let labels = vec![
+                    ("pool", route.pool.name.clone()),
+                    ("address", backend.def.address.to_string()),
+                    ("task", backend.def.task_id.clone().unwrap_or_default()),
+                ];
+                let stats = &backend.stats;
+                up.push((labels.clone(), i64::from(stats.up.load(Ordering::Relaxed))));
+                attempts.push((labels.clone(), stats.requests.load(Ordering::Relaxed)));
+                failures.push((labels, stats.failures.load(Ordering::Relaxed)));
+            }
+        }
+        gauges(
+            &mut encoder,
+            "backend_up",
+            "1 unless the last attempt to the backend got no response",
+            &up,
+        )?;
+        counters(
+            &mut encoder,
+            "backend_requests",
+            "Attempts sent to the backend",
+            &attempts,
+        )?;
+        counters(
+            &mut encoder,
+            "backend_failures",
+            "Attempts that got no response (refused, reset, timed out)",
+            &failures,
+        )?;
+        let total_attempts = attempts.iter().map(|(_, count)| count).sum();
+        let opened = state.upstream_connections.load(Ordering::Relaxed);
+        counter(
+            &mut encoder,
+            "upstream_requests",
+            "Attempts sent to any backend",
+            total_attempts,
+        )?;
+        counter(
+            &mut encoder,
+            "upstream_connections_opened",
+            "Backend connections opened; the other attempts reused one",
+            opened,
+        )?;
+
+        let connections = &state.connections;
+        gauge(
+            &mut encoder,
+            "connections_open",
+            "Client connections open now",
+            connections.open.load(Ordering::Relaxed) as i64,
+        )?;
+        counter(
+            &mut encoder,
+            "connections_accepted",
+            "Client connections accepted",
+            connections.accepted.load(Ordering::Relaxed),
+        )?;
+
+        let discovery = state.discovery.borrow().clone();
+        gauge(
+            &mut encoder,
+            "discovery_up",
+            "1 when the last Docker API listing succeeded",
+            i64::from(discovery.reachable),
+        )?;
+        counter(
+            &mut encoder,
+            "discovery_refreshes",
+            "Successful listings of the swarm",
+            discovery.refreshes,
+        )?;
+        counter(
+            &mut encoder,
+            "discovery_errors",
+            "Failed listings or connections to the Docker API",
+            discovery.refresh_failures,
+        )?;
+        counter(
+            &mut encoder,
+            "discovery_events",
+            "Docker events received",
+            discovery.events_received,
+        )?;
+        let mut family = encoder.encode_descriptor(
+            "discovery_refresh_duration_seconds",
+            "Time taken by successful listings of the swarm",
+            None,
+            MetricType::Histogram,
+        )?;
+        let durations = &discovery.refresh_durations;
+        family.encode_histogram::<NoLabelSet>(
+            durations.sum_seconds,
+            durations.count,
+            &with_bounds(&durations.buckets),
+            None,
+        )?;
+
+        gauge(
+            &mut encoder,
+            "routing_table_generation",
+            "Generation of the published routing table",
+            table.generation as i64,
+        )?;
+        let age = SystemTime::now()
+            .duration_since(table.built_at)
+            .unwrap_or_default();
+        let family = encoder.encode_descriptor(
+            "routing_table_age_seconds",
+            "Time since the routing table last changed",
+            None,
+            MetricType::Gauge,
+        )?;
+        ConstGauge::new(age.as_secs_f64()).encode(family)?;
+        gauge(
+            &mut encoder,
+            "routes",
+            "Routes in the table",
+            table.routes().len() as i64,
+        )?;
+        gauge(
+            &mut encoder,
+            "skipped_services",
+            "Services not routed because of their labels",
+            table.spec.skipped.len() as i64,
+        )?;
+        let started = state.started.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let family = encoder.encode_descriptor(
+            "start_time_seconds",
+            "When hawser started (Unix time)",
+            None,
+            MetricType::Gauge,
+        )?;
+        ConstGauge::new(started.as_secs_f64()).encode(family)?;
+        Ok(())
+    }
+}
+
+fn counter(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: u64,
+) -> Result<(), std::fmt::Error> {
+    let family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+    ConstCounter::new(value).encode(family)
+}
+
+fn gauge(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: i64,
+) -> Result<(), std::fmt::Error> {
+    let family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    ConstGauge::new(value).encode(family)
+}
+
+fn counters(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    values: &[(Labels, u64)],
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+    for (labels, value) in values {
+        ConstCounter::new(*value).encode(family.encode_family(labels)?)?;
+    }
+    Ok(())
+}
+
+fn gauges(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    values: &[(Labels, i64)],
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for (labels, value) in values {
+        ConstGauge::new(*value).encode(family.encode_family(labels)?)?;
+    }
+    Ok(())
+}
+
+fn encode_histogram(
+    family: &mut prometheus_client::encoding::MetricEncoder<'_>,
+    labels: &Labels,
+    histogram: &Histogram,
+) -> Result<(), std::fmt::Error> {
+    let counts: Vec<u64> = histogram
+        .buckets
+        .iter()
+        .map(|count| count.load(Ordering::Relaxed))
+        .collect();
+    let sum = histogram.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+    let count = histogram.count.load(Ordering::Relaxed);
+    family
+        .encode_family(labels)?
+        .encode_histogram::<NoLabelSet>(sum, count, &with_bounds(&counts), None)
+}
+
+/// Bucket bounds with their own (non-cumulative) counts; the encoder accumulates them.
+fn with_bounds(counts: &[u64]) -> Vec<(f64, u64)> {
+    LATENCY_BUCKETS
+        .iter()
+        .copied()
+        .chain([f64::INFINITY])
+        .zip(counts.iter().copied())
+        .collect()
+}
