@@ -65,12 +65,16 @@ wait_for() {
   deadline=$((SECONDS + timeout))
   until "$@" >/dev/null 2>&1; do
     if ((SECONDS >= deadline)); then
-      log "ERROR: timed out after ${timeout}s waiting for $what"
+      log "timed out after ${timeout}s waiting for $what"
       return 1
     fi
     sleep 0.5
   done
 }
+
+# output_has TEXT CMD...: CMD's output contains TEXT. (Not `CMD | grep -q`: under pipefail, grep
+# quitting early gives CMD a SIGPIPE and the test a false "no".)
+output_has() { [[ "$("${@:2}" 2>/dev/null)" == *"$1"* ]]; }
 
 # --- state file: KEY=VALUE lines recording what this lab created --------------------------------
 state_get() {
@@ -104,7 +108,7 @@ pid_from_file() {
   [[ -f "$file" ]] || return 1
   pid=$(tr -dc '0-9' <"$file")
   [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker" || return 1
+  [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" == *"$marker"* ]] || return 1
   echo "$pid"
 }
 

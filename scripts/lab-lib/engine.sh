@@ -35,6 +35,15 @@ ensure_packages() {
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 }
 
+# clear_stale_containerd_pid EXEC_ROOT: dockerd reuses the containerd named in this pid file if
+# that pid is "alive", and a zombie or a recycled pid counts: it then waits for a socket that
+# never comes ("timeout waiting for containerd to start"). Drop the file unless it is our containerd.
+clear_stale_containerd_pid() {
+  local f="$1/containerd/containerd.pid"
+  [[ -f "$f" ]] || return 0
+  pid_from_file "$f" "$1/containerd/" >/dev/null || rm -f "$f"
+}
+
 leader_pid() { pid_from_file "$LEADER_PIDFILE" "$LEADER_PIDFILE"; }
 
 # ensure_leader: reuse an engine that already answers on $LEADER_SOCK (whoever started it);
@@ -61,6 +70,7 @@ ensure_leader() {
   fi
   mkdir -p "$LAB_RUN" "$LAB_LOGS"
   rm -f "$LEADER_PIDFILE"
+  clear_stale_containerd_pid /var/run/docker
   ip link show docker0 >/dev/null 2>&1 || state_set DOCKER0_BY_LAB 1
   log "starting the leader dockerd (log $LAB_LOGS/leader.log)"
   # --ip-forward=false and --iptables=false: leave the host's sysctls and firewall as they were;
@@ -108,6 +118,8 @@ leader_leftovers() {
   umount_under /var/lib/docker
   [[ "$(state_get SWARM_BY_LAB)" == 1 ]] && { ip link del docker_gwbridge 2>/dev/null || true; }
   [[ "$(state_get DOCKER0_BY_LAB)" == 1 ]] && { ip link del docker0 2>/dev/null || true; }
+  # every containerd keeps its shims' sockets in /run/containerd/s; drop the dirs once empty
+  [[ -d /run/containerd ]] && find /run/containerd -depth -type d -empty -delete 2>/dev/null
   for v in $(ip -o link show type veth | awk '$0 ~ /link\/ether 02:42:/ { sub(/@.*/, "", $2); print $2 }'); do
     log "removing veth $v left by the leader dockerd"
     ip link del "$v" 2>/dev/null || true
@@ -133,6 +145,7 @@ ensure_worker() {
   fi
   stop_worker "$w"
   mkdir -p "$LAB_RUN" "$LAB_LOGS" "$LAB_NODES/$w" "$LAB_EXEC/$w"
+  clear_stale_containerd_pid "$LAB_EXEC/$w"
   log "starting $w dockerd in netns $w (log $LAB_LOGS/$w.log)"
   # nsenter, not `ip netns exec`: the latter remounts /sys and dockerd then fails with
   # "Devices cgroup isn't mounted".

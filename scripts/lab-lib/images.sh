@@ -2,16 +2,19 @@
 # Images, built locally and imported into every node's own image store (nothing can be pulled):
 #   python:3-alpine           Debian minbase + python3 (the seed's stack uses this name unchanged)
 #   hawser-lab/busybox:latest busybox-static, for probes (`wget -qO-` works; `wget -T` segfaults)
-#   hawser:local              the static hawser binary at /usr/local/bin/hawser, built FROM scratch
-#                             with the legacy builder (`docker import --change` rejects STOPSIGNAL)
-# Every image gets LABEL org.hawser-lab=1 so `down --purge` can find exactly these.
+#   hawser:local              exactly the Dockerfile's runtime stage: scripts/rootfs lays out the
+#                             static binary, docker/runtime.Dockerfile is built on it with the legacy
+#                             builder (USER 10001, STOPSIGNAL SIGTERM, HEALTHCHECK, ENTRYPOINT hawser)
+# Every image gets LABEL org.hawser-lab=1 so `down --purge` can find exactly these (hawser:local
+# through `docker build --label`, so docker/runtime.Dockerfile stays the file users build).
 
 PY_TAR="$LAB_CACHE/python-rootfs.tar"
 BB_BIN="$LAB_CACHE/busybox"
 HAWSER_TARGET=x86_64-unknown-linux-gnu
 HAWSER_BIN="$REPO/target/$HAWSER_TARGET/release/hawser"
 BB_TAR="$LAB_DIR/build/busybox-rootfs.tar"
-HAWSER_CTX="$LAB_DIR/build/hawser-context"
+HAWSER_CTX="$LAB_DIR/build/hawser-rootfs"
+HAWSER_DOCKERFILE="$REPO/docker/runtime.Dockerfile"
 
 # apt_mirror: the Debian mirror apt already uses here (debootstrap must use the same one).
 apt_mirror() {
@@ -84,24 +87,14 @@ busybox_tar() {
   rm -rf "$root"
 }
 
-# hawser_context BINARY: write $HAWSER_CTX (rootfs/ + Dockerfile); refuses a dynamically linked
-# binary (the image has no libc).
+# hawser_context BINARY: lay out $HAWSER_CTX with scripts/rootfs (which refuses a dynamically
+# linked binary: the image has no libc). It is the build context of docker/runtime.Dockerfile.
 hawser_context() {
-  local bin=$1 root="$HAWSER_CTX/rootfs"
+  local bin=$1
   [[ -x "$bin" ]] || die "no executable at $bin"
-  if ldd "$bin" 2>&1 | grep -q '=>'; then die "$bin is dynamically linked; build it with +crt-static"; fi
   remove_tree "$HAWSER_CTX"
-  mkdir -p "$root/usr/local/bin"
-  install -m 0755 "$bin" "$root/usr/local/bin/hawser"
-  write_base_files "$root"
-  cat >"$HAWSER_CTX/Dockerfile" <<DOCKERFILE
-FROM scratch
-COPY rootfs/ /
-ENV PATH=$IMAGE_PATH
-ENTRYPOINT ["/usr/local/bin/hawser"]
-STOPSIGNAL SIGTERM
-LABEL org.hawser-lab=1
-DOCKERFILE
+  mkdir -p "$(dirname "$HAWSER_CTX")"
+  "$REPO/scripts/rootfs" "$bin" "$HAWSER_CTX" || die "scripts/rootfs $bin $HAWSER_CTX failed"
 }
 
 image_args() {
@@ -135,6 +128,12 @@ import_on() {
 }
 import_one() { retag "$1" "$IMPORT_NAME" dk "$1" import "${IMPORT_ARGS[@]}" "$IMPORT_TAR" "$IMPORT_NAME"; }
 
+# quietly CMD...: CMD's output only if it fails (the legacy builder's deprecation notice is noise).
+quietly() {
+  local out
+  out=$("$@" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
+}
+
 # build_hawser_on NODE...: build $HAWSER_IMAGE from $HAWSER_CTX on the given nodes, in parallel.
 build_hawser_on() {
   in_parallel "build of $HAWSER_IMAGE" build_hawser_one "$@"
@@ -143,7 +142,8 @@ build_hawser_on() {
 }
 build_hawser_one() {
   export DOCKER_BUILDKIT=0 # the legacy builder: no buildx here, and the 20.10 engines accept it
-  retag "$1" "$HAWSER_IMAGE" dk "$1" build -q -t "$HAWSER_IMAGE" "$HAWSER_CTX"
+  retag "$1" "$HAWSER_IMAGE" quietly dk "$1" build -q --label org.hawser-lab=1 \
+    -f "$HAWSER_DOCKERFILE" -t "$HAWSER_IMAGE" "$HAWSER_CTX"
 }
 
 # nodes_missing NAME: the nodes whose image store lacks NAME.

@@ -18,9 +18,9 @@ ensure_bridge() {
     log "creating bridge $BRIDGE ($LEADER_IP/24)"
     ip link add "$BRIDGE" type bridge
   fi
-  ip addr show dev "$BRIDGE" | grep -qF "inet $LEADER_IP/24" || ip addr add "$LEADER_IP/24" dev "$BRIDGE"
+  output_has "inet $LEADER_IP/24" ip addr show dev "$BRIDGE" || ip addr add "$LEADER_IP/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up
-  ip route show | grep -qF "unreachable $GUARD_ROUTE" || ip route add unreachable "$GUARD_ROUTE"
+  output_has "unreachable $GUARD_ROUTE" ip route show || ip route add unreachable "$GUARD_ROUTE"
   ensure_forward_rule
 }
 
@@ -39,9 +39,9 @@ ensure_forward_rule() {
 netns_healthy() {
   local ns=$1
   [[ -e "/var/run/netns/$ns" ]] || return 1
-  ip -n "$ns" -4 addr show dev eth0 2>/dev/null | grep -qF "inet $(worker_ip "$ns")/24" || return 1
-  ip -n "$ns" link show eth0 2>/dev/null | grep -q 'state UP' || return 1
-  ip -n "$ns" link show lo 2>/dev/null | grep -q ',UP' || return 1
+  output_has "inet $(worker_ip "$ns")/24" ip -n "$ns" -4 addr show dev eth0 || return 1
+  output_has 'state UP' ip -n "$ns" link show eth0 || return 1
+  output_has ',UP' ip -n "$ns" link show lo || return 1
 }
 
 # ensure_netns NAME: repair a netns whose host veth merely fell off the bridge; rebuild one that is

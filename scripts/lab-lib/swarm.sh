@@ -15,6 +15,8 @@ lab_swarm() {
 # refuse (without touching it) a swarm someone else made on an engine the lab did not start.
 ensure_swarm_leader() {
   local st addr
+  # a restarted manager is `pending` for a moment while it loads its raft state: not broken
+  wait_for 30 "the leader's swarm state to settle" swarm_settled leader || true
   st=$(swarm_field leader LocalNodeState)
   addr=$(swarm_field leader NodeAddr)
   if lab_swarm; then
@@ -36,7 +38,11 @@ ensure_swarm_leader() {
     --default-addr-pool "$OVERLAY_POOL" --default-addr-pool-mask-length 24 >/dev/null
   state_set SWARM_BY_LAB 1
   wait_for 60 "the leader to manage the swarm" dk leader node ls || die "swarm manager not ready"
+  # leftovers of an earlier lab swarm on the lab's own engine: no new swarm will ever own them
+  if [[ "$(state_get LEADER_BY_LAB)" == 1 ]]; then rm_task_containers leader; fi
 }
+
+swarm_settled() { [[ "$(swarm_field "$1" LocalNodeState)" != pending ]]; }
 
 leader_inactive() { [[ "$(swarm_field leader LocalNodeState)" == inactive ]]; }
 
@@ -44,6 +50,8 @@ leader_inactive() { [[ "$(swarm_field leader LocalNodeState)" == inactive ]]; }
 # is kept; a worker in another or a half-joined swarm leaves it first.
 ensure_worker_joined() {
   local w=$1 st id token
+  # a restarted worker is `pending` until it reaches the manager; one that never does is rejoined
+  wait_for 20 "$w's swarm state to settle" swarm_settled "$w" || true
   st=$(swarm_field "$w" LocalNodeState)
   id=$(swarm_field "$w" NodeID)
   if [[ "$st" == active && -n "$id" ]] && dk leader node inspect "$id" >/dev/null 2>&1; then
@@ -77,16 +85,20 @@ remove_stale_nodes() {
   done
 }
 
-# nodes_ready: exactly leader, worker-1, worker-2, each Ready and Active.
+# nodes_ready: exactly the leader (named `leader` unless the engine was not started by the lab),
+# worker-1 and worker-2, each Ready and Active.
 nodes_ready() {
   local want got
-  want=$(printf '%s Ready Active\n' "${NODES[@]}" | sort)
+  want=$(printf '%s Ready Active\n' "$(dk leader info --format '{{.Name}}')" "${WORKERS[@]}" | sort)
   got=$(dk leader node ls --format '{{.Hostname}} {{.Status}} {{.Availability}}' | sort)
   [[ "$want" == "$got" ]]
 }
 
 ensure_swarm() {
-  local w id
+  local w id name
+  name=$(dk leader info --format '{{.Name}}')
+  [[ "$name" == leader ]] ||
+    warn "the leader engine's hostname is '$name', not 'leader' (the lab did not start it, so it keeps the host's)"
   ensure_swarm_leader
   for w in "${WORKERS[@]}"; do ensure_worker_joined "$w"; done
   remove_stale_nodes
@@ -96,7 +108,7 @@ ensure_swarm() {
   done
   if ! wait_for 120 "leader, worker-1, worker-2 to be Ready/Active" nodes_ready; then
     dk leader node ls >&2 || true
-    die "swarm nodes not ready (an engine not started by the lab keeps its own hostname)"
+    die "swarm nodes not ready"
   fi
   log "swarm ready: $(dk leader node ls --format '{{.Hostname}}={{.Status}}' | tr '\n' ' ')"
 }
@@ -111,12 +123,22 @@ clear_swarm() {
     log "removing $(wc -w <<<"$svcs") service(s)"
     # shellcheck disable=SC2086 # one id per word
     dk leader service rm $svcs >/dev/null || true
-    for n in "${NODES[@]}"; do kill_containers "$n"; done
+    # rm -f instead of waiting out each task's stop grace period (python as PID 1 ignores SIGTERM)
+    for n in "${NODES[@]}"; do rm_task_containers "$n"; done
     wait_for 60 "task containers to be removed" no_task_containers || warn "task containers remain"
   fi
   nets=$(dk leader network ls --filter driver=overlay --format '{{.ID}} {{.Name}}' | awk '$2 != "ingress" { print $1 }')
   # shellcheck disable=SC2086 # one id per word
   [[ -z "$nets" ]] || dk leader network rm $nets >/dev/null 2>&1 || warn "some overlay networks remain"
+}
+
+# rm_task_containers NODE: force-remove NODE's swarm task containers (also Dead ones, which a
+# swarm never cleans up).
+rm_task_containers() {
+  local ids
+  ids=$(dk "$1" ps -aq --filter label=com.docker.swarm.task 2>/dev/null) || return 0
+  # shellcheck disable=SC2086 # one id per word
+  [[ -z "$ids" ]] || dk "$1" rm -f $ids >/dev/null 2>&1 || true
 }
 
 no_task_containers() {
