@@ -112,6 +112,9 @@ pub struct Options {
     /// How long idle backend connections are kept for reuse [default: 60s].
     #[arg(long, env = "HAWSER_BACKEND_IDLE_TIMEOUT")]
     pub backend_idle_timeout: Option<DurationArg>,
+    /// Connections each worker may open to one backend; more requests wait for one [default: 256].
+    #[arg(long, env = "HAWSER_BACKEND_MAX_CONNECTIONS")]
+    pub backend_max_connections: Option<usize>,
     /// Extra attempts on other backends when it is safe [default: 2].
     #[arg(long, env = "HAWSER_RETRIES")]
     pub retries: Option<usize>,
@@ -223,6 +226,7 @@ impl Options {
             backend_connect_timeout,
             backend_response_timeout,
             backend_idle_timeout,
+            backend_max_connections,
             retries,
             grace_period,
             trusted_proxies,
@@ -299,7 +303,7 @@ impl Options {
                 backend_connect_timeout: seconds(self.backend_connect_timeout, 5),
                 backend_response_timeout: seconds(self.backend_response_timeout, 60),
                 backend_idle_timeout: seconds(self.backend_idle_timeout, 60),
-                backend_max_idle_per_host: 256,
+                backend_max_connections: self.backend_max_connections.unwrap_or(256),
                 retries: self.retries.unwrap_or(2),
                 grace_period: seconds(self.grace_period, 10),
                 trusted_proxies: self.trusted_proxies.unwrap_or_default(),

@@ -8,6 +8,11 @@ use clap::Parser;
 use hawser::config::{Cli, Command};
 use hawser::{app, healthcheck, telemetry};
 
+/// mimalloc: per-request allocations (headers, bodies, futures) are glibc malloc's slow path
+/// under a proxy's alloc/free pattern; measured in bench/RESULTS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,132 +1,135 @@
-//! Sending a request to a route's backends: pooled keep-alive connections, round-robin picks,
-//! and retries on another backend when that is safe.
+//! Sending a request to a route's backends, retrying on another backend when that is safe.
 //!
-//! A retry is safe when nothing reached the first backend (the connection was refused or
-//! reset while connecting: the body, if any, is still untouched), or when the request is
-//! idempotent and has no body. This is what lets a rolling update lose no request: a task that
-//! stops between two table refreshes refuses connections, and the request moves on.
+//! A retry is safe when nothing reached the first backend: the connection was refused or could
+//! not be set up, or hyper hands the request back unsent. The request then moves on whole, body
+//! included. Once a request may have reached a backend, it is resent only if it is idempotent
+//! and has no body (from a copy kept for that purpose). This is what lets a rolling update lose
+//! no request: a task that stops between two table refreshes refuses connections, or drops the
+//! one it was answering, and the request moves on to another task.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use http::uri::{PathAndQuery, Scheme};
+use http::header::HOST;
 use http::{HeaderMap, Method, Request, Response, Uri, Version};
-use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use http_body::Body;
 use smallvec::SmallVec;
 use tracing::debug;
 
 use super::ProxySettings;
-use super::body::{BodySlot, UpstreamBody};
+use super::body::RequestBody;
 use super::error::ProxyError;
+use super::pool::{ConnectionPool, PooledBody};
 use crate::routing::{Backend, Route};
-use crate::telemetry::error_chain as describe;
+use crate::telemetry::error_chain;
 
-/// One worker's connection pool to every backend.
+/// One worker's way to its backends: its connection pool and retry policy.
 pub struct Upstream {
-    client: Client<CountingConnector, UpstreamBody>,
+    pool: Arc<ConnectionPool>,
     response_timeout: Duration,
     retries: usize,
 }
 
-/// What is sent to the backends, prepared once per request.
-pub struct Outgoing {
-    pub method: Method,
-    pub path_and_query: PathAndQuery,
-    pub headers: HeaderMap,
-    pub body: BodySlot,
-}
-
 /// The backend that answered, and its answer.
 pub struct Answered<'a> {
-    pub response: Response<Incoming>,
+    pub response: Response<PooledBody>,
     pub backend: &'a Backend,
 }
 
 enum Failure {
-    /// Nothing reached the backend.
-    Connect(String),
+    /// Nothing reached the backend; the request is back in hand.
+    Unsent(String),
     /// The request may have reached the backend; no response came back.
     Exchange(String),
     Timeout,
 }
 
+/// What it takes to send a bodiless request again.
+struct Replay {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+}
+
 impl Upstream {
+    /// Must be called inside the worker's runtime (it starts the pool's evictor there).
     pub fn new(settings: &ProxySettings, connections_opened: Arc<AtomicU64>) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_connect_timeout(Some(settings.backend_connect_timeout));
-        connector.set_keepalive(Some(Duration::from_secs(60)));
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .pool_idle_timeout(settings.backend_idle_timeout)
-            .pool_max_idle_per_host(settings.backend_max_idle_per_host)
-            .retry_canceled_requests(true)
-            .set_host(true)
-            .build(CountingConnector {
-                inner: connector,
-                opened: connections_opened,
-            });
+        let pool = ConnectionPool::new(
+            settings.backend_connect_timeout,
+            settings.backend_idle_timeout,
+            settings.backend_max_connections,
+            connections_opened,
+        );
+        pool.spawn_evictor();
         Upstream {
-            client,
+            pool,
             response_timeout: settings.backend_response_timeout,
             retries: settings.retries,
         }
     }
 
-    /// Sends to the route's next backend, moving on to untried ones while a retry is safe.
+    /// Sends `request` (origin-form URI, headers already rewritten) to the route's next backend.
+    /// `set_host`: give each attempt the backend's address as `Host`.
     pub async fn forward<'r>(
         &self,
         route: &'r Route,
-        mut outgoing: Outgoing,
+        request: Request<RequestBody>,
+        set_host: bool,
     ) -> Result<Answered<'r>, ProxyError> {
         let pool = &route.pool;
         let (mut position, mut backend) = pool.pick().ok_or_else(|| ProxyError::NoBackend {
             route: route.def.name.clone(),
         })?;
         let may_retry = self.retries > 0 && pool.backends.len() > 1;
+        let replay = (may_retry
+            && is_idempotent(request.method())
+            && request.body().is_end_stream())
+        .then(|| Replay {
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+            headers: request.headers().clone(),
+        });
+        let mut pending = Some(request);
         let mut tried: SmallVec<[usize; 4]> = SmallVec::new();
         loop {
-            let headers = if may_retry {
-                outgoing.headers.clone()
-            } else {
-                std::mem::take(&mut outgoing.headers)
+            let Some(mut request) = pending.take() else {
+                return Err(ProxyError::BadGateway {
+                    route: route.def.name.clone(),
+                    backend: backend.authority.to_string(),
+                    reason: "the request could not be sent again".into(),
+                });
             };
-            let request = build_request(&outgoing, headers, backend);
+            if set_host {
+                request
+                    .headers_mut()
+                    .insert(HOST, backend.host_header.clone());
+            }
             backend.stats.requests.fetch_add(1, Ordering::Relaxed);
             let started = Instant::now();
             let failure =
-                match tokio::time::timeout(self.response_timeout, self.client.request(request))
+                match tokio::time::timeout(self.response_timeout, self.attempt(backend, request))
                     .await
                 {
                     Ok(Ok(response)) => {
-                        backend.stats.up.store(true, Ordering::Relaxed);
-                        backend.stats.record_latency(started.elapsed());
+                        let stats = &backend.stats;
+                        stats.up.store(true, Ordering::Relaxed);
+                        stats.record_latency(started.elapsed());
                         if response.status().is_server_error() {
-                            backend.stats.server_errors.fetch_add(1, Ordering::Relaxed);
+                            stats.server_errors.fetch_add(1, Ordering::Relaxed);
                         }
                         return Ok(Answered { response, backend });
                     }
-                    Ok(Err(err)) if err.is_connect() => Failure::Connect(describe(&err)),
-                    Ok(Err(err)) => Failure::Exchange(describe(&err)),
+                    Ok(Err((failure, unsent))) => {
+                        pending = unsent.or_else(|| replay.as_ref().map(Replay::request));
+                        failure
+                    }
                     Err(_) => Failure::Timeout,
                 };
             backend.stats.failures.fetch_add(1, Ordering::Relaxed);
             backend.stats.up.store(false, Ordering::Relaxed);
             tried.push(position);
-            let safe = match &failure {
-                Failure::Connect(_) => outgoing.body.is_untouched(),
-                Failure::Exchange(_) => is_idempotent(&outgoing.method) && outgoing.body.is_empty(),
-                Failure::Timeout => false,
-            };
-            let next = (may_retry && safe && tried.len() <= self.retries)
+            let next = (may_retry && pending.is_some() && tried.len() <= self.retries)
                 .then(|| pool.pick_untried(&tried))
                 .flatten();
             match next {
@@ -145,24 +148,36 @@ impl Upstream {
             }
         }
     }
+
+    /// One attempt on one backend; on failure, the request if it never left.
+    async fn attempt(
+        &self,
+        backend: &Backend,
+        request: Request<RequestBody>,
+    ) -> Result<Response<PooledBody>, (Failure, Option<Request<RequestBody>>)> {
+        let checkout = match self.pool.checkout(backend.def.address).await {
+            Ok(checkout) => checkout,
+            Err(err) => return Err((Failure::Unsent(err.to_string()), Some(request))),
+        };
+        checkout.send(request, &self.pool).await.map_err(|err| {
+            let reason = error_chain(&err.error);
+            match err.unsent {
+                Some(request) => (Failure::Unsent(reason), Some(request)),
+                None => (Failure::Exchange(reason), None),
+            }
+        })
+    }
 }
 
-fn build_request(
-    outgoing: &Outgoing,
-    headers: HeaderMap,
-    backend: &Backend,
-) -> Request<UpstreamBody> {
-    let mut parts = http::uri::Parts::default();
-    parts.scheme = Some(Scheme::HTTP);
-    parts.authority = Some(backend.authority.clone());
-    parts.path_and_query = Some(outgoing.path_and_query.clone());
-    let uri = Uri::from_parts(parts).unwrap_or_default();
-    let mut request = Request::new(outgoing.body.attempt());
-    *request.method_mut() = outgoing.method.clone();
-    *request.uri_mut() = uri;
-    *request.version_mut() = Version::HTTP_11;
-    *request.headers_mut() = headers;
-    request
+impl Replay {
+    fn request(&self) -> Request<RequestBody> {
+        let mut request = Request::new(RequestBody::Empty);
+        *request.method_mut() = self.method.clone();
+        *request.uri_mut() = self.uri.clone();
+        *request.version_mut() = Version::HTTP_11;
+        *request.headers_mut() = self.headers.clone();
+        request
+    }
 }
 
 /// RFC 9110 §9.2.2.
@@ -176,7 +191,7 @@ fn is_idempotent(method: &Method) -> bool {
 impl Failure {
     fn reason(&self) -> &str {
         match self {
-            Failure::Connect(reason) | Failure::Exchange(reason) => reason,
+            Failure::Unsent(reason) | Failure::Exchange(reason) => reason,
             Failure::Timeout => "timed out",
         }
     }
@@ -185,7 +200,7 @@ impl Failure {
         let route = route.def.name.clone();
         let backend = backend.authority.to_string();
         match self {
-            Failure::Connect(reason) | Failure::Exchange(reason) => ProxyError::BadGateway {
+            Failure::Unsent(reason) | Failure::Exchange(reason) => ProxyError::BadGateway {
                 route,
                 backend,
                 reason,
@@ -196,43 +211,5 @@ impl Failure {
                 seconds: timeout.as_secs_f64(),
             },
         }
-    }
-}
-
-/// Counts the connections the pool opens; requests beyond that reused a pooled connection.
-#[derive(Clone)]
-struct CountingConnector {
-    inner: HttpConnector,
-    opened: Arc<AtomicU64>,
-}
-
-type Connecting = Pin<
-    Box<
-        dyn Future<
-                Output = Result<
-                    <HttpConnector as tower_service::Service<Uri>>::Response,
-                    <HttpConnector as tower_service::Service<Uri>>::Error,
-                >,
-            > + Send,
-    >,
->;
-
-impl tower_service::Service<Uri> for CountingConnector {
-    type Response = <HttpConnector as tower_service::Service<Uri>>::Response;
-    type Error = <HttpConnector as tower_service::Service<Uri>>::Error;
-    type Future = Connecting;
-
-    fn poll_ready(&mut self, context: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(context)
-    }
-
-    fn call(&mut self, uri: Uri) -> Self::Future {
-        let connecting = self.inner.call(uri);
-        let opened = self.opened.clone();
-        Box::pin(async move {
-            let connection = connecting.await?;
-            opened.fetch_add(1, Ordering::Relaxed);
-            Ok(connection)
-        })
     }
 }

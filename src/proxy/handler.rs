@@ -1,5 +1,6 @@
 //! One request, start to finish: match a route, rewrite, forward, answer.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -7,15 +8,15 @@ use std::time::{Instant, SystemTime};
 
 use http::header::{self, HeaderValue};
 use http::uri::PathAndQuery;
-use http::{Request, Response, StatusCode, Version};
+use http::{Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
 use tracing::{debug, warn};
 
 use super::ProxySettings;
 use super::access_log::{AccessLog, Entry};
-use super::body::{BodySlot, ProxyBody};
+use super::body::{ProxyBody, RequestBody};
 use super::error::{ProxyError, text_response};
-use super::forward::{Outgoing, Upstream};
+use super::forward::Upstream;
 use super::headers::{Forwarded, add_forwarded, remove_hop_by_hop, upgrade_protocol};
 use super::upgrade::tunnel;
 use crate::routing::host::canonical_host;
@@ -146,11 +147,15 @@ impl Handler {
         let client_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut request));
         let (parts, body) = request.into_parts();
         let rewrite = route.def.rule.rewrite(parts.uri.path());
-        let path_and_query = match parts.uri.query() {
-            Some(query) => format!("{}?{query}", rewrite.path).parse::<PathAndQuery>(),
-            None => rewrite.path.parse::<PathAndQuery>(),
-        }
-        .unwrap_or_else(|_| PathAndQuery::from_static("/"));
+        let path_and_query = match (&rewrite.path, parts.uri.path_and_query()) {
+            // Unchanged: reuse the client's bytes.
+            (Cow::Borrowed(_), Some(original)) => original.clone(),
+            (path, _) => match parts.uri.query() {
+                Some(query) => format!("{path}?{query}").parse::<PathAndQuery>(),
+                None => path.parse::<PathAndQuery>(),
+            }
+            .unwrap_or_else(|_| PathAndQuery::from_static("/")),
+        };
 
         let mut headers = parts.headers;
         let original_host = headers.get(header::HOST).cloned().or_else(|| {
@@ -169,23 +174,21 @@ impl Handler {
                 replaced_path: rewrite.replaced_path.as_deref(),
             },
         );
-        match (route.def.pass_host_header, original_host) {
+        // Without a Host to pass on, each attempt gets its backend's address.
+        let set_host = match (route.def.pass_host_header, original_host) {
             (true, Some(host)) => {
                 headers.insert(header::HOST, host);
+                false
             }
-            // The client sets Host from the backend's address.
-            _ => {
-                headers.remove(header::HOST);
-            }
-        }
-
-        let outgoing = Outgoing {
-            method: parts.method,
-            path_and_query,
-            headers,
-            body: BodySlot::new(body),
+            _ => true,
         };
-        let answered = self.upstream.forward(route, outgoing).await?;
+
+        let mut outgoing = Request::new(RequestBody::Client(body));
+        *outgoing.method_mut() = parts.method;
+        *outgoing.uri_mut() = Uri::from(path_and_query);
+        *outgoing.version_mut() = Version::HTTP_11;
+        *outgoing.headers_mut() = headers;
+        let answered = self.upstream.forward(route, outgoing, set_host).await?;
         if let Some(entry) = entry {
             entry.backend_url = Some(format!("http://{}", answered.backend.authority));
         }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod forward;
 pub mod handler;
 pub mod headers;
+pub mod pool;
 pub mod server;
 pub mod upgrade;
 
@@ -37,7 +38,8 @@ pub struct ProxySettings {
     pub backend_response_timeout: Duration,
     /// How long an idle pooled backend connection is kept.
     pub backend_idle_timeout: Duration,
-    pub backend_max_idle_per_host: usize,
+    /// Connections each worker may have open to one backend; beyond, requests queue.
+    pub backend_max_connections: usize,
     /// Extra attempts on other backends when a retry is safe.
     pub retries: usize,
     /// How long in-flight requests may take to finish after SIGTERM.

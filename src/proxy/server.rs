@@ -12,13 +12,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use hyper::server::conn::{http1, http2};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
-use socket2::{Domain, Protocol, Socket, Type};
-use tokio::net::TcpListener;
+use socket2::{Domain, Socket, Type};
+use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
 use super::ProxySettings;
@@ -26,6 +26,30 @@ use super::access_log::AccessLog;
 use super::forward::Upstream;
 use super::handler::{Connection, Handler};
 use crate::state::SharedState;
+
+/// Serves until the connection ends; on shutdown, lets it finish its requests and close
+/// (HTTP/1 stops keep-alive, HTTP/2 sends GOAWAY). A macro: hyper's two connection types share
+/// `graceful_shutdown` by name only.
+macro_rules! until_drained {
+    ($connection:expr, $shutdown:expr) => {{
+        let mut connection = std::pin::pin!($connection);
+        tokio::select! {
+            output = connection.as_mut() => output,
+            () = $shutdown.cancelled() => {
+                connection.as_mut().graceful_shutdown();
+                connection.await
+            }
+        }
+    }};
+}
+
+type RequestFuture = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+                Output = Result<http::Response<super::body::ProxyBody>, std::convert::Infallible>,
+            > + Send,
+    >,
+>;
 
 /// Binds one listener per worker on the same address. Port 0 is resolved by the first bind
 /// and reused by the others.
@@ -43,7 +67,7 @@ fn bind_one(address: SocketAddr) -> io::Result<StdListener> {
     let socket = Socket::new(
         Domain::for_address(address),
         Type::STREAM,
-        Some(Protocol::TCP),
+        Some(socket2::Protocol::TCP),
     )?;
     socket.set_reuse_address(true)?;
     socket.set_reuse_port(true)?;
@@ -106,8 +130,8 @@ async fn serve(
 ) -> io::Result<()> {
     let listener = TcpListener::from_std(listener)?;
     let local = listener.local_addr()?;
-    let builder = connection_builder(settings);
-    let graceful = GracefulShutdown::new();
+    let protocols = Arc::new(Protocols::new(settings));
+    let connections = TaskTracker::new();
     let mut accept_errors = 0u32;
     loop {
         let accepted = tokio::select! {
@@ -134,30 +158,22 @@ async fn serve(
         counters.accepted.fetch_add(1, Ordering::Relaxed);
         counters.open.fetch_add(1, Ordering::Relaxed);
         let connection = Connection { peer, local };
-        let service_handler = handler.clone();
-        let service = service_fn(move |request| {
-            let handler = service_handler.clone();
-            async move { Ok::<_, std::convert::Infallible>(handler.handle(request, connection).await) }
-        });
-        let served = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let served = graceful.watch(served);
-        let state = handler.state.clone();
-        tokio::spawn(async move {
-            if let Err(err) = served.await {
-                debug!(%peer, error = %err, "connection ended with an error");
-            }
-            state.connections.open.fetch_sub(1, Ordering::Relaxed);
-        });
+        connections.spawn(serve_connection(
+            stream,
+            connection,
+            handler.clone(),
+            protocols.clone(),
+            shutdown.clone(),
+        ));
     }
     drop(listener);
-    let open = graceful.count();
+    connections.close();
+    let open = connections.len();
     if open > 0 {
         info!(connections = open, grace = ?settings.grace_period, "draining connections");
     }
     tokio::select! {
-        () = graceful.shutdown() => {}
+        () = connections.wait() => {}
         () = tokio::time::sleep(settings.grace_period) => {
             warn!("grace period over; closing the connections still open");
         }
@@ -165,18 +181,96 @@ async fn serve(
     Ok(())
 }
 
-fn connection_builder(settings: &ProxySettings) -> auto::Builder<TokioExecutor> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(settings.header_read_timeout)
-        .keep_alive(true);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Duration::from_secs(30))
-        .keep_alive_timeout(Duration::from_secs(20))
-        .max_concurrent_streams(256);
-    builder
+/// The two ways a client may speak: HTTP/1.1, or HTTP/2 with prior knowledge (h2c).
+struct Protocols {
+    http1: http1::Builder,
+    http2: http2::Builder<TokioExecutor>,
+    header_read_timeout: Duration,
+}
+
+impl Protocols {
+    fn new(settings: &ProxySettings) -> Self {
+        let mut http1 = http1::Builder::new();
+        http1
+            .timer(TokioTimer::new())
+            .header_read_timeout(settings.header_read_timeout)
+            .keep_alive(true);
+        let mut http2 = http2::Builder::new(TokioExecutor::new());
+        http2
+            .timer(TokioTimer::new())
+            .keep_alive_interval(Duration::from_secs(30))
+            .keep_alive_timeout(Duration::from_secs(20))
+            .max_concurrent_streams(256);
+        Protocols {
+            http1,
+            http2,
+            header_read_timeout: settings.header_read_timeout,
+        }
+    }
+}
+
+/// Serves one client connection in the protocol its first bytes announce.
+async fn serve_connection(
+    stream: TcpStream,
+    connection: Connection,
+    handler: Arc<Handler>,
+    protocols: Arc<Protocols>,
+    shutdown: CancellationToken,
+) {
+    let state = handler.state.clone();
+    // Boxed per request: hyper keeps a slot for the service future in every connection, and
+    // an idle keep-alive connection should not hold a request's worth of state.
+    let service = service_fn(move |request| {
+        let handler = handler.clone();
+        let response: RequestFuture = Box::pin(async move {
+            Ok::<_, std::convert::Infallible>(handler.handle(request, connection).await)
+        });
+        response
+    });
+    let served = match tokio::time::timeout(protocols.header_read_timeout, sniff(&stream)).await {
+        Ok(Ok(Protocol::Http1)) => {
+            let serving = protocols
+                .http1
+                .serve_connection(TokioIo::new(stream), service);
+            until_drained!(serving.with_upgrades(), shutdown)
+        }
+        Ok(Ok(Protocol::Http2)) => {
+            let serving = protocols
+                .http2
+                .serve_connection(TokioIo::new(stream), service);
+            until_drained!(serving, shutdown)
+        }
+        // Closed, or silent for too long, before sending anything.
+        Ok(Err(_)) | Err(_) => Ok(()),
+    };
+    if let Err(err) = served {
+        debug!(peer = %connection.peer, error = %err, "connection ended with an error");
+    }
+    state.connections.open.fetch_sub(1, Ordering::Relaxed);
+}
+
+enum Protocol {
+    Http1,
+    Http2,
+}
+
+/// Tells HTTP/2's connection preface from an HTTP/1 request line by peeking, so that the
+/// chosen protocol reads the bytes itself (no rewind buffer kept for the connection's life).
+async fn sniff(stream: &TcpStream) -> io::Result<Protocol> {
+    const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    let mut peeked = [0u8; 24];
+    loop {
+        let read = stream.peek(&mut peeked).await?;
+        if read == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        if peeked[..read] != PREFACE[..read] {
+            return Ok(Protocol::Http1);
+        }
+        if read == PREFACE.len() {
+            return Ok(Protocol::Http2);
+        }
+        // Part of the preface so far: peeking again returns at once, so wait a little.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }

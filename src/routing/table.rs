@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use http::HeaderValue;
 use http::uri::Authority;
 
 use super::balance::Schedule;
@@ -46,8 +47,10 @@ pub struct BackendPool {
 #[derive(Debug)]
 pub struct Backend {
     pub def: BackendDef,
-    /// `ip:port`, ready to put in an upstream URI.
+    /// `ip:port`, for logs and the access log.
     pub authority: Authority,
+    /// The same, as the `Host` header for routes that do not pass the client's on.
+    pub host_header: HeaderValue,
     pub stats: Arc<BackendStats>,
 }
 
@@ -117,6 +120,8 @@ impl BackendPool {
                 .iter()
                 .map(|def| Backend {
                     authority: authority_of(def.address),
+                    host_header: HeaderValue::from_str(&def.address.to_string())
+                        .unwrap_or_else(|_| HeaderValue::from_static("invalid.invalid")),
                     stats: stats.backend(&backend_key(def)),
                     def: def.clone(),
                 })

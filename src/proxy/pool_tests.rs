@@ -1,0 +1,128 @@
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use super::{ConnectError, ConnectionPool};
+use crate::proxy::body::RequestBody;
+
+/// A backend answering "ok" after `delay`; `keep_alive: false` closes after each response.
+async fn backend(delay: Duration, keep_alive: bool) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let service = service_fn(move |_request| async move {
+                    tokio::time::sleep(delay).await;
+                    Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(keep_alive)
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    address
+}
+
+fn pool(max: usize) -> (Arc<ConnectionPool>, Arc<AtomicU64>) {
+    let opened = Arc::new(AtomicU64::new(0));
+    let pool = ConnectionPool::new(
+        Duration::from_secs(2),
+        Duration::from_secs(60),
+        max,
+        opened.clone(),
+    );
+    (pool, opened)
+}
+
+fn get() -> Request<RequestBody> {
+    let mut request = Request::new(RequestBody::Empty);
+    request
+        .headers_mut()
+        .insert("host", "backend".parse().expect("header"));
+    request
+}
+
+async fn exchange(pool: &Arc<ConnectionPool>, address: SocketAddr) -> (bool, String) {
+    let checkout = pool.checkout(address).await.expect("a connection");
+    let reused = checkout.reused;
+    let response = checkout.send(get(), pool).await.ok().expect("a response");
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (reused, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn a_connection_is_reused_once_its_response_is_read() {
+    let address = backend(Duration::ZERO, true).await;
+    let (pool, opened) = pool(8);
+    assert_eq!(exchange(&pool, address).await, (false, "ok".to_owned()));
+    assert_eq!(exchange(&pool, address).await, (true, "ok".to_owned()));
+    assert_eq!(exchange(&pool, address).await, (true, "ok".to_owned()));
+    assert_eq!(opened.load(Ordering::Relaxed), 1);
+}
+
+#[tokio::test]
+async fn connections_the_backend_closes_are_not_reused() {
+    let address = backend(Duration::ZERO, false).await;
+    let (pool, opened) = pool(8);
+    for _ in 0..3 {
+        assert_eq!(exchange(&pool, address).await.1, "ok");
+    }
+    assert_eq!(opened.load(Ordering::Relaxed), 3);
+}
+
+#[tokio::test]
+async fn at_the_limit_requests_wait_for_a_connection_to_come_back() {
+    let address = backend(Duration::from_millis(50), true).await;
+    let (pool, opened) = pool(2);
+    let requests: Vec<_> = (0..8)
+        .map(|_| {
+            let pool = pool.clone();
+            tokio::spawn(async move { exchange(&pool, address).await })
+        })
+        .collect();
+    for request in requests {
+        assert_eq!(request.await.expect("task").1, "ok");
+    }
+    assert_eq!(
+        opened.load(Ordering::Relaxed),
+        2,
+        "never more than the limit"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_gives_its_room_back() {
+    let unused = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = unused.local_addr().expect("address");
+    drop(unused);
+    let (pool, _) = pool(1);
+    for _ in 0..3 {
+        let err = pool.checkout(address).await.err().expect("refused");
+        assert!(matches!(err, ConnectError::Refused(_)), "{err}");
+    }
+    assert!(
+        pool.lock()
+            .get(&address)
+            .is_none_or(|backend| backend.open == 0)
+    );
+}
