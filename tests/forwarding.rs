@@ -303,3 +303,32 @@ async fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     );
     assert_eq!(hawser.logged("shutting down").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_that_listens_a_moment_late_still_gets_the_request() {
+    // Reserve a port, release it, and start listening on it only after hawser has routed there.
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = reserved.local_addr().expect("address");
+    drop(reserved);
+    let routes = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(
+        routes.path(),
+        format!(
+            "[[services]]\nname = \"late\"\nrule = \"PathPrefix: /\"\nbackends = [\"{address}\"]\n"
+        ),
+    )
+    .expect("write");
+    let path = routes.path().to_str().expect("utf-8");
+    let hawser = Hawser::start(&["--no-docker", "--file", path]).await;
+    let late = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .expect("rebind");
+        support::backend::serve(listener, "late", support::backend::Kind::Hello)
+    });
+    let reply = get(&hawser.url("/hello/late")).await.expect("answer");
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.contains("(from late)"), "{}", reply.body);
+    drop(late.await.expect("backend"));
+}

@@ -14,7 +14,7 @@ DEMO_ADMIN=http://127.0.0.1:8080
 # nothing but what changed (a rebuilt hawser:local restarts hawser; a hand-scaled `hello` goes back
 # to 2; extra services the e2e tests made are not the stack's and are left alone).
 demo_up() {
-  local n missing
+  local n missing detach=()
   for n in "${NODES[@]}"; do
     engine_answers "$n" >/dev/null 2>&1 || die "$n engine is down: run scripts/lab up first"
   done
@@ -23,7 +23,10 @@ demo_up() {
   ((${#missing[@]} == 0)) || die "$HAWSER_IMAGE is missing on ${missing[*]}: run scripts/lab image first"
   log "deploying $DEMO_FILE as stack $DEMO_STACK"
   # --resolve-image never: there is no registry to ask for digests; the images are local.
-  dk leader stack deploy --resolve-image never -c "$DEMO_FILE" "$DEMO_STACK" >&2
+  # --detach where the client knows it (newer CLIs warn when it is left implicit; 20.10 lacks it):
+  # convergence is waited for below, with a deadline.
+  if output_has --detach dk leader stack deploy --help; then detach=(--detach=true); fi
+  dk leader stack deploy "${detach[@]}" --resolve-image never -c "$DEMO_FILE" "$DEMO_STACK" >&2
   state_set DEMO_BY_LAB 1
   demo_refresh_hawser
   if ! wait_for 300 "every $DEMO_STACK service to converge" demo_converged; then

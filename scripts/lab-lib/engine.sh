@@ -28,6 +28,7 @@ ensure_packages() {
   command -v ip >/dev/null || need+=(iproute2)
   command -v nsenter >/dev/null && command -v unshare >/dev/null || need+=(util-linux)
   command -v docker >/dev/null || need+=(docker.io)
+  command -v curl >/dev/null || need+=(curl) # lab demo checks every route through hawser with it
   ((${#need[@]} == 0)) && return 0
   log "installing ${need[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive

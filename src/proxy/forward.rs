@@ -37,9 +37,17 @@ pub struct Answered<'a> {
     pub backend: &'a Backend,
 }
 
+/// Pauses before trying a pool again when every backend refused the connection: a task Swarm
+/// has just marked running may not listen yet, and nothing was sent, so waiting is safe.
+const REFUSED_PAUSES: [Duration; 2] = [Duration::from_millis(50), Duration::from_millis(150)];
+
 enum Failure {
-    /// Nothing reached the backend; the request is back in hand.
-    Unsent(String),
+    /// Nothing reached the backend; the request is back in hand. `refused`: the backend
+    /// actively refused the connection (rather than not answering).
+    Unsent {
+        reason: String,
+        refused: bool,
+    },
     /// The request may have reached the backend; no response came back.
     Exchange(String),
     Timeout,
@@ -92,6 +100,7 @@ impl Upstream {
         });
         let mut pending = Some(request);
         let mut tried: SmallVec<[usize; 4]> = SmallVec::new();
+        let mut pauses = REFUSED_PAUSES.iter();
         loop {
             let Some(mut request) = pending.take() else {
                 return Err(ProxyError::BadGateway {
@@ -132,6 +141,19 @@ impl Upstream {
             let next = (may_retry && pending.is_some() && tried.len() <= self.retries)
                 .then(|| pool.pick_untried(&tried))
                 .flatten();
+            let all_refused = matches!(failure, Failure::Unsent { refused: true, .. });
+            let next = match next {
+                None if all_refused && pending.is_some() && self.retries > 0 => match pauses.next()
+                {
+                    Some(pause) => {
+                        tokio::time::sleep(*pause).await;
+                        tried.clear();
+                        pool.pick()
+                    }
+                    None => None,
+                },
+                next => next,
+            };
             match next {
                 Some((next_position, next_backend)) => {
                     debug!(
@@ -157,12 +179,25 @@ impl Upstream {
     ) -> Result<Response<PooledBody>, (Failure, Option<Request<RequestBody>>)> {
         let checkout = match self.pool.checkout(backend.def.address).await {
             Ok(checkout) => checkout,
-            Err(err) => return Err((Failure::Unsent(err.to_string()), Some(request))),
+            Err(err) => {
+                let refused = matches!(err, super::pool::ConnectError::Refused(_));
+                let failure = Failure::Unsent {
+                    reason: err.to_string(),
+                    refused,
+                };
+                return Err((failure, Some(request)));
+            }
         };
         checkout.send(request, &self.pool).await.map_err(|err| {
             let reason = error_chain(&err.error);
             match err.unsent {
-                Some(request) => (Failure::Unsent(reason), Some(request)),
+                Some(request) => (
+                    Failure::Unsent {
+                        reason,
+                        refused: false,
+                    },
+                    Some(request),
+                ),
                 None => (Failure::Exchange(reason), None),
             }
         })
@@ -191,7 +226,7 @@ fn is_idempotent(method: &Method) -> bool {
 impl Failure {
     fn reason(&self) -> &str {
         match self {
-            Failure::Unsent(reason) | Failure::Exchange(reason) => reason,
+            Failure::Unsent { reason, .. } | Failure::Exchange(reason) => reason,
             Failure::Timeout => "timed out",
         }
     }
@@ -200,7 +235,7 @@ impl Failure {
         let route = route.def.name.clone();
         let backend = backend.authority.to_string();
         match self {
-            Failure::Unsent(reason) | Failure::Exchange(reason) => ProxyError::BadGateway {
+            Failure::Unsent { reason, .. } | Failure::Exchange(reason) => ProxyError::BadGateway {
                 route,
                 backend,
                 reason,

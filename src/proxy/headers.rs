@@ -6,7 +6,9 @@
 
 use std::net::IpAddr;
 
+use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use smallvec::SmallVec;
 
 pub static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 pub static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
@@ -20,44 +22,44 @@ pub static X_REPLACED_PATH: HeaderName = HeaderName::from_static("x-replaced-pat
 static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
 
-/// Headers that describe one connection, never the message.
-fn fixed_hop_by_hop() -> [&'static HeaderName; 8] {
-    [
-        &header::CONNECTION,
-        &KEEP_ALIVE,
-        &PROXY_CONNECTION,
-        &header::PROXY_AUTHENTICATE,
-        &header::PROXY_AUTHORIZATION,
-        &header::TRANSFER_ENCODING,
-        &header::TRAILER,
-        &header::UPGRADE,
-    ]
+/// Headers that describe one connection, never the message (`TE` is handled apart).
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    name == header::CONNECTION
+        || name == KEEP_ALIVE
+        || name == PROXY_CONNECTION
+        || name == header::PROXY_AUTHENTICATE
+        || name == header::PROXY_AUTHORIZATION
+        || name == header::TRANSFER_ENCODING
+        || name == header::TRAILER
+        || name == header::UPGRADE
 }
 
 /// Removes hop-by-hop headers. For a protocol upgrade, `Upgrade` and `Connection: upgrade`
 /// must reach the other side, so they are put back afterwards.
+///
+/// One pass over the header names finds what to remove; most requests carry none of these, and
+/// then nothing else is looked up.
 pub fn remove_hop_by_hop(headers: &mut HeaderMap, upgrade: Option<HeaderValue>) {
-    if headers.contains_key(header::CONNECTION) {
-        let named: Vec<HeaderName> = headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
-            .collect();
-        for name in named {
-            headers.remove(name);
+    let mut doomed: SmallVec<[HeaderName; 4]> = SmallVec::new();
+    for name in headers.keys() {
+        // `TE: trailers` is the one TE value an HTTP/1.1 backend may usefully get.
+        let te_to_drop = name == header::TE
+            && !headers
+                .get(header::TE)
+                .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"trailers"));
+        if te_to_drop || is_hop_by_hop(name) {
+            doomed.push(name.clone());
         }
     }
-    for name in fixed_hop_by_hop() {
+    let named_by_connection: SmallVec<[HeaderName; 4]> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
+        .collect();
+    for name in doomed.into_iter().chain(named_by_connection) {
         headers.remove(name);
-    }
-    // `TE: trailers` is the one TE value an HTTP/1.1 backend may usefully get.
-    let te_trailers_only = headers
-        .get(header::TE)
-        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"trailers"));
-    if !te_trailers_only {
-        headers.remove(header::TE);
     }
     if let Some(protocol) = upgrade {
         headers.insert(header::UPGRADE, protocol);
@@ -96,31 +98,34 @@ pub struct Forwarded<'a> {
 /// Adds `X-Forwarded-*` and `X-Real-Ip`. `X-Forwarded-For` is always appended to; the others
 /// are hawser's own unless the client is a trusted proxy that already set them.
 pub fn add_forwarded(headers: &mut HeaderMap, forwarded: &Forwarded<'_>) {
-    let client = forwarded.client_ip.to_string();
-    let chain = headers
-        .get_all(&X_FORWARDED_FOR)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .collect::<Vec<_>>()
-        .join(", ");
-    let for_value = if chain.is_empty() {
-        client.clone()
+    let client = HeaderValue::from_maybe_shared(Bytes::from(forwarded.client_ip.to_string()))
+        .unwrap_or_else(|_| HeaderValue::from_static("unknown"));
+    let for_value = if headers.contains_key(&X_FORWARDED_FOR) {
+        let mut chain = headers
+            .get_all(&X_FORWARDED_FOR)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .collect::<Vec<_>>()
+            .join(", ");
+        chain.push_str(", ");
+        chain.push_str(client.to_str().unwrap_or_default());
+        HeaderValue::from_maybe_shared(Bytes::from(chain)).unwrap_or_else(|_| client.clone())
     } else {
-        format!("{chain}, {client}")
+        client.clone()
     };
-    if let Ok(value) = HeaderValue::from_str(&for_value) {
-        headers.insert(&X_FORWARDED_FOR, value);
-    }
+    headers.insert(&X_FORWARDED_FOR, for_value);
     if !forwarded.trusted {
-        for name in [
-            &X_FORWARDED_PROTO,
-            &X_FORWARDED_HOST,
-            &X_FORWARDED_PORT,
-            &X_FORWARDED_PREFIX,
-            &X_FORWARDED_SERVER,
-            &X_REAL_IP,
-            &X_REPLACED_PATH,
-        ] {
+        let spoofable: SmallVec<[HeaderName; 2]> = headers
+            .keys()
+            .filter(|name| name.as_str().starts_with("x-forwarded-") && **name != X_FORWARDED_FOR)
+            .chain(
+                headers
+                    .keys()
+                    .filter(|name| **name == X_REAL_IP || **name == X_REPLACED_PATH),
+            )
+            .cloned()
+            .collect();
+        for name in spoofable {
             headers.remove(name);
         }
     }
@@ -136,7 +141,7 @@ pub fn add_forwarded(headers: &mut HeaderMap, forwarded: &Forwarded<'_>) {
             .unwrap_or(forwarded.local_port);
         Some(HeaderValue::from(port))
     });
-    set_if_absent(headers, &X_REAL_IP, || HeaderValue::from_str(&client).ok());
+    set_if_absent(headers, &X_REAL_IP, || Some(client));
     if let Some(prefix) = forwarded
         .stripped_prefix
         .and_then(|p| HeaderValue::from_str(p).ok())
@@ -156,9 +161,9 @@ fn set_if_absent(
     name: &HeaderName,
     value: impl FnOnce() -> Option<HeaderValue>,
 ) {
-    if !headers.contains_key(name) {
+    if let header::Entry::Vacant(vacant) = headers.entry(name) {
         if let Some(value) = value() {
-            headers.insert(name, value);
+            vacant.insert(value);
         }
     }
 }

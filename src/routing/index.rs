@@ -4,9 +4,11 @@
 //! path prefix their rule requires (or the empty prefix). A lookup hashes the request's host
 //! once, then one slice of its path per distinct prefix length in that host's bucket, and tries
 //! only the routes filed there, best rank first. The cost depends on how many distinct prefix
-//! lengths there are, not on how many routes there are.
+//! lengths there are, not on how many routes there are. The maps hash with foldhash (randomly
+//! seeded per process): request paths are attacker-chosen, and SipHash would cost more than the
+//! rest of the lookup.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::rule::RequestView;
 
