@@ -21,5 +21,5 @@ COPY --from=build /rootfs/ /
 USER 10001:10001
 EXPOSE 80 8080
 STOPSIGNAL SIGTERM
-HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 CMD ["/usr/local/bin/hawser", "healthcheck"]
+HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 CMD ["/usr/local/bin/hawser", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/hawser"]

@@ -165,3 +165,53 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod transport_tests {
+    use std::path::Path;
+
+    use super::{DockerEndpoint, TlsFiles};
+    use crate::discovery::DiscoveryError;
+    use crate::discovery::transport::Transport;
+
+    #[tokio::test]
+    async fn tls_files_that_are_missing_or_not_pem_are_named_in_the_error() {
+        let directory = tempfile::tempdir().expect("temp dir");
+        let missing = TlsFiles::in_directory(Path::new("/nonexistent/certs"));
+        let endpoint =
+            DockerEndpoint::parse("tcp://docker.internal:2376", Some(missing)).expect("valid");
+        let err = Transport::new(&endpoint).err().expect("no such files");
+        assert!(
+            matches!(&err, DiscoveryError::Tls { path, .. } if path.ends_with("ca.pem")),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("/nonexistent/certs/ca.pem"),
+            "{err}"
+        );
+
+        let files = TlsFiles::in_directory(directory.path());
+        for name in ["ca.pem", "cert.pem", "key.pem"] {
+            std::fs::write(directory.path().join(name), "not a certificate\n").expect("write");
+        }
+        let endpoint =
+            DockerEndpoint::parse("tcp://docker.internal:2376", Some(files)).expect("valid");
+        let err = Transport::new(&endpoint).err().expect("not PEM");
+        assert!(err.to_string().contains("ca.pem"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_socket_is_a_transport_error_naming_the_cause() {
+        let endpoint = DockerEndpoint::Unix("/nonexistent/docker.sock".into());
+        let err = crate::discovery::docker::DockerClient::connect(
+            &endpoint,
+            std::time::Duration::from_secs(2),
+        )
+        .await
+        .err()
+        .expect("nothing listens there");
+        let text = err.to_string();
+        assert!(text.contains("cannot reach the Docker API"), "{text}");
+        assert!(text.contains("No such file or directory"), "{text}");
+    }
+}

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -18,9 +19,10 @@ use hyper::body::{Frame, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tokio::net::UnixListener;
+use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::broadcast;
 use tokio::task::JoinSet;
+use tokio_rustls::{TlsAcceptor, rustls};
 
 /// The swarm the fake daemon describes; tests edit it freely.
 #[derive(Clone, Debug)]
@@ -34,8 +36,17 @@ pub struct Swarm {
     pub failing: Option<u16>,
 }
 
+/// Where the fake daemon listens.
+enum Listen {
+    Unix(PathBuf),
+    Tcp {
+        address: SocketAddr,
+        tls: Option<TlsAcceptor>,
+    },
+}
+
 pub struct FakeDocker {
-    pub socket: PathBuf,
+    listen: Listen,
     pub swarm: Arc<Mutex<Swarm>>,
     /// Every request path and query, in order.
     pub requests: Arc<Mutex<Vec<String>>>,
@@ -45,12 +56,29 @@ pub struct FakeDocker {
 }
 
 impl FakeDocker {
+    /// On a unix socket in a temporary directory.
     pub async fn start(swarm: Swarm) -> FakeDocker {
         let directory = tempfile::tempdir().expect("temp dir");
         let socket = directory.path().join("docker.sock");
+        Self::listening(Listen::Unix(socket), swarm, directory)
+    }
+
+    /// On TCP (`tcp://127.0.0.1:port`), with TLS when a server configuration is given.
+    pub async fn start_tcp(swarm: Swarm, tls: Option<Arc<rustls::ServerConfig>>) -> FakeDocker {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = probe.local_addr().expect("address");
+        drop(probe);
+        let listen = Listen::Tcp {
+            address,
+            tls: tls.map(TlsAcceptor::from),
+        };
+        Self::listening(listen, swarm, tempfile::tempdir().expect("temp dir"))
+    }
+
+    fn listening(listen: Listen, swarm: Swarm, directory: tempfile::TempDir) -> FakeDocker {
         let (events, _) = broadcast::channel(64);
         let mut fake = FakeDocker {
-            socket,
+            listen,
             swarm: Arc::new(Mutex::new(swarm)),
             requests: Arc::new(Mutex::new(Vec::new())),
             events,
@@ -61,9 +89,12 @@ impl FakeDocker {
         fake
     }
 
-    /// `unix://...` for `--docker-host`.
+    /// `unix://...` or `tcp://...` for `--docker-host`.
     pub fn url(&self) -> String {
-        format!("unix://{}", self.socket.display())
+        match &self.listen {
+            Listen::Unix(socket) => format!("unix://{}", socket.display()),
+            Listen::Tcp { address, .. } => format!("tcp://{address}"),
+        }
     }
 
     /// Stops answering: the socket disappears and open connections (the event stream too) drop.
@@ -71,34 +102,57 @@ impl FakeDocker {
         if let Some(server) = self.server.take() {
             server.abort();
         }
-        let _ = std::fs::remove_file(&self.socket);
+        if let Listen::Unix(socket) = &self.listen {
+            let _ = std::fs::remove_file(socket);
+        }
     }
 
-    /// Starts answering again on the same socket.
+    /// Starts answering again on the same socket or port.
     pub fn resume(&mut self) {
         self.stop();
-        let listener = UnixListener::bind(&self.socket).expect("bind the fake docker socket");
-        let swarm = self.swarm.clone();
-        let requests = self.requests.clone();
-        let events = self.events.clone();
-        self.server = Some(tokio::spawn(async move {
-            let mut connections = JoinSet::new();
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let (swarm, requests, events) = (swarm.clone(), requests.clone(), events.clone());
-                let service = service_fn(move |request| {
-                    let answer = answer(&swarm, &requests, &events, &request);
-                    async move { Ok::<_, Infallible>(answer) }
-                });
-                connections.spawn(async move {
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
+        let context = Context {
+            swarm: self.swarm.clone(),
+            requests: self.requests.clone(),
+            events: self.events.clone(),
+        };
+        self.server = Some(match &self.listen {
+            Listen::Unix(socket) => {
+                let listener = UnixListener::bind(socket).expect("bind the fake docker socket");
+                tokio::spawn(async move {
+                    let mut connections = JoinSet::new();
+                    loop {
+                        if let Ok((stream, _)) = listener.accept().await {
+                            connections.spawn(context.clone().serve(stream));
+                        }
+                    }
+                })
             }
-        }));
+            Listen::Tcp { address, tls } => {
+                let listener =
+                    std::net::TcpListener::bind(address).expect("bind the fake docker port");
+                listener.set_nonblocking(true).expect("nonblocking");
+                let listener = TcpListener::from_std(listener).expect("tokio listener");
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    let mut connections = JoinSet::new();
+                    loop {
+                        let Ok((stream, _)) = listener.accept().await else {
+                            continue;
+                        };
+                        let context = context.clone();
+                        match tls.clone() {
+                            None => connections.spawn(context.serve(stream)),
+                            Some(acceptor) => connections.spawn(async move {
+                                // A client without the right certificate fails here.
+                                if let Ok(stream) = acceptor.accept(stream).await {
+                                    context.serve(stream).await;
+                                }
+                            }),
+                        };
+                    }
+                })
+            }
+        });
     }
 
     /// Sends an event to every open `/events` stream, as the daemon would.
@@ -121,6 +175,28 @@ impl FakeDocker {
             .expect("requests lock")
             .iter()
             .any(|path| path.contains(needle))
+    }
+}
+
+#[derive(Clone)]
+struct Context {
+    swarm: Arc<Mutex<Swarm>>,
+    requests: Arc<Mutex<Vec<String>>>,
+    events: broadcast::Sender<String>,
+}
+
+impl Context {
+    async fn serve<S>(self, stream: S)
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let service = service_fn(move |request| {
+            let answer = answer(&self.swarm, &self.requests, &self.events, &request);
+            async move { Ok::<_, Infallible>(answer) }
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
     }
 }
 

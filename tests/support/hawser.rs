@@ -22,6 +22,11 @@ pub struct Hawser {
 impl Hawser {
     /// Starts hawser on loopback ports chosen by the kernel, with `args` added.
     pub async fn start(args: &[&str]) -> Hawser {
+        Self::start_with_env(args, &[]).await
+    }
+
+    /// As [`Hawser::start`], with environment variables set.
+    pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Hawser {
         let mut command = Command::new(env!("CARGO_BIN_EXE_hawser"));
         command
             .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
@@ -39,7 +44,8 @@ impl Hawser {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .kill_on_drop(true);
+            .kill_on_drop(true)
+            .envs(env.iter().copied());
         let mut child = command.spawn().expect("start hawser");
         let logs = Arc::new(Mutex::new(Vec::new()));
         let access = Arc::new(Mutex::new(Vec::new()));
