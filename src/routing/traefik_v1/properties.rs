@@ -1,0 +1,67 @@
+//! Every label key hawser knows after the prefix, and what it does with each: use it, ignore it
+//! with a warning, or refuse to expose the service without it.
+
+/// A label key after the prefix, by what hawser does with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Property {
+    Enable,
+    Port,
+    Protocol,
+    Weight,
+    Backend,
+    Network,
+    Rule,
+    Priority,
+    PassHostHeader,
+    /// Understood, not implemented, and safe to leave out: a warning.
+    Ignored(&'static str),
+    /// Understood, not implemented, and unsafe to leave out (access control): skip.
+    Refused(&'static str),
+    Unknown,
+}
+
+pub(super) fn classify(key: &str) -> Property {
+    use Property::*;
+    match key {
+        "enable" => Enable,
+        "port" => Port,
+        "protocol" => Protocol,
+        "weight" => Weight,
+        "backend" => Backend,
+        "docker.network" => Network,
+        "frontend.rule" => Rule,
+        "frontend.priority" => Priority,
+        "frontend.passHostHeader" => PassHostHeader,
+        "tags" => Ignored("tags only filter Traefik's own providers"),
+        "frontend.entryPoints" => {
+            Ignored("hawser serves every route on its one --listen entry point")
+        }
+        "backend.loadbalancer.swarm" | "docker.LBSwarm" => {
+            Ignored("hawser always balances across task addresses, never the service VIP")
+        }
+        "backend.loadbalancer.method" => Ignored("hawser always uses weighted round-robin"),
+        key if key.starts_with("frontend.auth.") => Refused("authentication"),
+        key if key.starts_with("frontend.whiteList.") || key == "frontend.whitelistSourceRange" => {
+            Refused("a source IP whitelist")
+        }
+        key if key.starts_with("frontend.passTLSClientCert")
+            || key == "frontend.passTLSCert"
+            || key.starts_with("frontend.headers.")
+            || key.starts_with("frontend.redirect.")
+            || key.starts_with("frontend.errors.")
+            || key.starts_with("frontend.rateLimit.")
+            || key.starts_with("backend.") =>
+        {
+            Ignored("not implemented by hawser")
+        }
+        _ => Unknown,
+    }
+}
+
+/// Properties a segment may set for itself.
+pub(super) fn is_segment_property(property: Property) -> bool {
+    !matches!(
+        property,
+        Property::Enable | Property::Network | Property::Unknown
+    )
+}
