@@ -91,6 +91,8 @@ def run_client(cmd, timeout, log_path=None):
         stop(p, grace=1.0)
         out = b"(killed: client exceeded its deadline)\n"
     finally:
+        if p.poll() is None:  # interrupted (Ctrl-C): do not leave it running
+            stop(p, grace=1.0)
         if p in _RUNNING:
             _RUNNING.remove(p)
     text = out.decode(errors="replace")
@@ -196,11 +198,11 @@ def children_cpu():
 def wait_quiet(max_wait, threshold_pct=25.0, window=0.5):
     """Between runs nothing of ours is busy, so CPU use now is someone else's
     (a shared machine). Wait up to max_wait s for it to drop below
-    threshold_pct of one core. Returns seconds waited."""
+    threshold_pct of one core. Returns (seconds waited, quiet or not)."""
     start = time.monotonic()
     while True:
         a, t = system_cpu()[0], time.monotonic()
         time.sleep(window)
         pct = 100 * (system_cpu()[0] - a) / (time.monotonic() - t)
         if pct < threshold_pct or time.monotonic() - start >= max_wait:
-            return time.monotonic() - start - window
+            return time.monotonic() - start - window, pct < threshold_pct

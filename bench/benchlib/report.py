@@ -40,6 +40,16 @@ def summarize(rows, proxy_cpus, client_cpus):
     return s
 
 
+def _noise_note(rows, s, meta):
+    notes = []
+    noisy = sum(1 for r in rows if r["other_load_pct"] > meta.get("max_other_load", 1e9))
+    if noisy:
+        notes.append(f"{noisy} run{'s' if noisy > 1 else ''} >{meta['max_other_load']:g}")
+    if s["steal_pct"] and s["steal_pct"] >= 0.5:
+        notes.append(f"steal {s['steal_pct']:.0f}")
+    return f" ({', '.join(notes)})" if notes else ""
+
+
 def _f(v, fmt="{:.2f}", none="–"):
     return none if v is None else fmt.format(v)
 
@@ -68,7 +78,11 @@ def markdown(meta, scenarios, results, skipped, rates, commands):
         f"(A B C D A B C D …), {meta['duration']:g} s measured per run after {meta['warmup']:g} s warm-up; "
         "every run starts the proxy afresh; figures are medians over rounds"
         + (f"; before each run it waits (up to {meta['quiet_wait']:g} s) for other load on the machine "
-           "to drop below 25% of a core." if meta.get("quiet_wait") else "."),
+           "to drop below 25% of a core" if meta.get("quiet_wait") else "")
+        + (f"; a run disturbed by more than {meta['max_other_load']:g}% of a core of other load is "
+           f"measured again (up to {meta['retries']} times, if the machine gets quiet within the wait) and "
+           "the least disturbed attempt kept."
+           if meta.get("max_other_load", 1e9) < 1e9 and meta.get("retries") else "."),
         f"- Pinning: proxy on CPU {meta['proxy_cpus'] or 'any'}; load generator and backend on "
         f"CPU {meta['client_cpus'] or 'any'}. 1 worker/thread per proxy. `ulimit -n` {meta['nofile']}.",
         "- Backend: one nginx worker serving fixed bodies (static files, keep-alive), shared by all targets.",
@@ -130,7 +144,7 @@ def markdown(meta, scenarios, results, skipped, rates, commands):
             row += [_f(s["p999_ms"], "{:.3f}")] if rate else []
             row += [_f(s["cpu_ms_per_10k"], "{:.0f}"), _f(s["rss_mib"], "{:.1f}"), err,
                     f"{_f(s['busy_proxy'], '{:.0f}')}/{_f(s['busy_client'], '{:.0f}')}",
-                    _f(s["other_load_pct"], "{:.0f}") + (f" (steal {s['steal_pct']:.0f})" if s["steal_pct"] and s["steal_pct"] >= 0.5 else "")]
+                    _f(s["other_load_pct"], "{:.0f}") + _noise_note(results[sid][t], s, meta)]
             if base:
                 b = summ.get(base, {}).get(t)
                 row.append(_ratio(s["rps"], b["rps"]) if b else "–")
