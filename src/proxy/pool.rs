@@ -156,7 +156,9 @@ impl ConnectionPool {
                     }
                 }
                 Grant::Room => {
-                    return match self.connect(address).await {
+                    // Boxed: connecting is the rare path, and its state would otherwise sit in
+                    // every request's future.
+                    return match Box::pin(self.connect(address)).await {
                         Ok(sender) => Ok(Checkout {
                             sender,
                             address,
@@ -182,6 +184,8 @@ impl ConnectionPool {
             .map_err(ConnectError::Refused)?;
         let _ = stream.set_nodelay(true);
         let (sender, connection) = http1::Builder::new()
+            .writev(false)
+            .max_buf_size(super::server::BUFFER_LIMIT)
             .handshake(TokioIo::new(stream))
             .await
             .map_err(ConnectError::Handshake)?;

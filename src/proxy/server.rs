@@ -43,6 +43,11 @@ macro_rules! until_drained {
     }};
 }
 
+/// hyper's per-connection read and write buffers grow up to this. With writes flattened into
+/// one buffer (one `write` per response instead of a `writev`: cheaper for small responses),
+/// a large body would otherwise grow each connection's buffer to hyper's 400 KiB default.
+pub(crate) const BUFFER_LIMIT: usize = 64 * 1024;
+
 type RequestFuture = std::pin::Pin<
     Box<
         dyn std::future::Future<
@@ -194,6 +199,8 @@ impl Protocols {
         http1
             .timer(TokioTimer::new())
             .header_read_timeout(settings.header_read_timeout)
+            .writev(false)
+            .max_buf_size(BUFFER_LIMIT)
             .keep_alive(true);
         let mut http2 = http2::Builder::new(TokioExecutor::new());
         http2

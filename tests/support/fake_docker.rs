@@ -42,6 +42,8 @@ enum Listen {
     Tcp {
         address: SocketAddr,
         tls: Option<TlsAcceptor>,
+        /// Bound at start and kept, so that no other test can take the port in between.
+        bound: Option<std::net::TcpListener>,
     },
 }
 
@@ -65,12 +67,12 @@ impl FakeDocker {
 
     /// On TCP (`tcp://127.0.0.1:port`), with TLS when a server configuration is given.
     pub async fn start_tcp(swarm: Swarm, tls: Option<Arc<rustls::ServerConfig>>) -> FakeDocker {
-        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let address = probe.local_addr().expect("address");
-        drop(probe);
+        let bound = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = bound.local_addr().expect("address");
         let listen = Listen::Tcp {
             address,
             tls: tls.map(TlsAcceptor::from),
+            bound: Some(bound),
         };
         Self::listening(listen, swarm, tempfile::tempdir().expect("temp dir"))
     }
@@ -115,7 +117,7 @@ impl FakeDocker {
             requests: self.requests.clone(),
             events: self.events.clone(),
         };
-        self.server = Some(match &self.listen {
+        self.server = Some(match &mut self.listen {
             Listen::Unix(socket) => {
                 let listener = UnixListener::bind(socket).expect("bind the fake docker socket");
                 tokio::spawn(async move {
@@ -127,9 +129,17 @@ impl FakeDocker {
                     }
                 })
             }
-            Listen::Tcp { address, tls } => {
-                let listener =
-                    std::net::TcpListener::bind(address).expect("bind the fake docker port");
+            Listen::Tcp {
+                address,
+                tls,
+                bound,
+            } => {
+                let listener = match bound.take() {
+                    Some(listener) => listener,
+                    None => {
+                        std::net::TcpListener::bind(*address).expect("bind the fake docker port")
+                    }
+                };
                 listener.set_nonblocking(true).expect("nonblocking");
                 let listener = TcpListener::from_std(listener).expect("tokio listener");
                 let tls = tls.clone();
