@@ -2,9 +2,13 @@
 //! HTTP client, the leader's Engine API and CLI, a steady load, and the report.
 #![allow(dead_code)]
 
+pub mod basic;
+pub mod changes;
 pub mod docker;
 pub mod http;
+pub mod lab;
 pub mod load;
+pub mod scaling;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

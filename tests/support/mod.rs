@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod backend;
+pub mod browser;
 pub mod fake_docker;
 pub mod hawser;
 pub mod http;
