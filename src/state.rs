@@ -2,7 +2,7 @@
 //! counters around it. Readers never lock: the table is swapped whole with `ArcSwap`.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
@@ -34,7 +34,33 @@ pub struct SharedState {
 pub struct ConnectionCounters {
     pub open: AtomicU64,
     pub accepted: AtomicU64,
-    pub requests: AtomicU64,
+    pub requests: RequestCounter,
+}
+
+/// Requests received, counted per worker: the request path never writes a cache line another
+/// worker writes too. Read by summing.
+#[derive(Debug, Default)]
+pub struct RequestCounter {
+    slots: [Slot; 16],
+}
+
+#[derive(Debug, Default)]
+#[repr(align(64))]
+struct Slot(AtomicU64);
+
+impl RequestCounter {
+    pub fn add(&self, worker: usize) {
+        self.slots[worker % self.slots.len()]
+            .0
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn total(&self) -> u64 {
+        self.slots
+            .iter()
+            .map(|slot| slot.0.load(Ordering::Relaxed))
+            .sum()
+    }
 }
 
 impl SharedState {

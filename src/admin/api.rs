@@ -190,7 +190,7 @@ pub fn overview(state: &SharedState) -> AdminResponse {
         routes: table.routes().len(),
         backends: table.spec.pools.values().map(Vec::len).sum(),
         skipped: table.spec.skipped.len(),
-        requests: connections.requests.load(Ordering::Relaxed),
+        requests: connections.requests.total(),
         responses: StatusClasses {
             informational: classes[0],
             success: classes[1],

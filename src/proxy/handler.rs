@@ -3,7 +3,6 @@
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime};
 
 use http::header::{self, HeaderValue};
@@ -29,6 +28,8 @@ pub struct Handler {
     pub upstream: Upstream,
     pub settings: Arc<ProxySettings>,
     pub access_log: Option<AccessLog>,
+    /// This worker's number, for per-worker counters.
+    pub worker: usize,
 }
 
 /// The two ends of the client's TCP connection.
@@ -45,10 +46,7 @@ impl Handler {
         connection: Connection,
     ) -> Response<ProxyBody> {
         let started = Instant::now();
-        self.state
-            .connections
-            .requests
-            .fetch_add(1, Ordering::Relaxed);
+        self.state.connections.requests.add(self.worker);
         let mut entry = self.access_log.as_ref().map(|_| Entry {
             client: connection.peer.ip(),
             started: SystemTime::now(),

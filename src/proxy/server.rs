@@ -116,6 +116,7 @@ pub fn spawn_workers(
                         state,
                         settings: settings.clone(),
                         access_log,
+                        worker: index,
                     });
                     if let Err(err) = serve(listener, handler, &settings, shutdown).await {
                         warn!(error = %err, "proxy worker stopped");
