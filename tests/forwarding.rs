@@ -16,7 +16,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use support::eventually;
 use support::hawser::Hawser;
-use support::http::{get, json, request};
+use support::http::{get, json, request, text};
 use support::stack::{Stack, seed_stack};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -50,13 +50,7 @@ async fn a_refused_backend_is_retried_on_another_even_with_a_body() {
             .expect("request");
         let response = client.request(post).await.expect("answer");
         assert_eq!(response.status(), StatusCode::OK);
-        let text = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        assert_eq!(&text[..], b"100000\n");
+        assert_eq!(text(response).await, "100000\n");
     }
     let backends = json(&hawser.admin_url("/api/backends")).await;
     let failures: u64 = backends
@@ -129,16 +123,7 @@ async fn a_hundred_megabytes_stream_both_ways_in_bounded_memory() {
         .expect("request");
     let response = upload.request(post).await.expect("upload");
     assert_eq!(response.status(), StatusCode::OK);
-    let text = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    assert_eq!(
-        String::from_utf8_lossy(&text).trim(),
-        HUNDRED_MB.to_string()
-    );
+    assert_eq!(text(response).await.trim(), HUNDRED_MB.to_string());
 
     let peak = hawser.peak_rss_kib();
     println!("hawser peak RSS: {baseline} KiB at start, {peak} KiB after 2 x 100 MB");
@@ -197,16 +182,8 @@ async fn h2c_clients_are_served_over_http2() {
             .expect("h2 answer");
         assert_eq!(response.version(), http::Version::HTTP_2);
         assert_eq!(response.status(), StatusCode::OK);
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        assert!(
-            String::from_utf8_lossy(&body).contains("Hello, "),
-            "{body:?}"
-        );
+        let body = text(response).await;
+        assert!(body.contains("Hello, "), "{body:?}");
     }
 }
 

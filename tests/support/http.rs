@@ -52,3 +52,18 @@ pub async fn json(url: &str) -> serde_json::Value {
     assert_eq!(reply.status, StatusCode::OK, "{url}: {}", reply.body);
     serde_json::from_str(&reply.body).expect("valid JSON")
 }
+
+/// A response's whole body as text.
+pub async fn text<B>(response: http::Response<B>) -> String
+where
+    B: http_body::Body,
+    B::Error: std::fmt::Debug,
+{
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    String::from_utf8_lossy(&body).into_owned()
+}
