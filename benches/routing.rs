@@ -26,7 +26,7 @@ fn table(routes: usize) -> RoutingTable {
             priority: rule.len() as u32,
             rule_text: rule,
             pass_host_header: true,
-            pool: name.clone(),
+            balancer: name.clone(),
         });
         let backend = BackendDef {
             task_id: Some(format!("task{n}")),
@@ -37,7 +37,7 @@ fn table(routes: usize) -> RoutingTable {
             address: "10.0.1.2:8080".parse().expect("address"),
             weight: 1,
         };
-        spec.pools.insert(name, vec![backend]);
+        spec.balancers.insert(name, vec![backend]);
     }
     spec.routes.sort_by(|a, b| {
         b.priority
@@ -63,7 +63,7 @@ fn lookup(c: &mut Criterion) {
                     headers: &headers,
                 };
                 let route = table.lookup(&request).expect("a route");
-                black_box(route.pool.pick());
+                black_box(route.balancer.pick());
             })
         });
     }

@@ -3,32 +3,39 @@
 //!
 //! # Layout
 //!
-//! Modules follow the data, from the Docker API to the bytes on a client's socket:
+//! Modules follow the data, from the Docker API to the bytes on a client's socket; each uses
+//! only the ones above it (and the shared counters in [`stats`]):
 //!
 //! - [`config`]: flags, `HAWSER_*` environment variables and an optional TOML file, validated
-//!   once into [`config::Settings`].
-//! - [`discovery`]: the only code that talks to Docker. Lists services, tasks, networks and
-//!   nodes (events trigger a re-list, polling catches the rest) into a plain
-//!   [`discovery::ClusterSnapshot`]; the static `--file` provider adds fixed routes.
+//!   once into [`config::Settings`]; [`config::defaults`] is the one place defaults are written.
+//! - [`cluster`]: the plain model of a cluster (services, tasks, networks, nodes, static
+//!   services) that discovery produces and routing reads; neither depends on the other.
+//! - [`discovery`]: the providers, and the only code that talks to Docker. The swarm provider
+//!   lists services, tasks, networks and nodes (events trigger a re-list, polling catches the
+//!   rest); the file provider reads static routes. Each publishes its own part of the cluster
+//!   on its own channel; [`discovery::Providers`] is where the parts are merged.
 //! - [`routing`]: pure and synchronous. Service labels (Traefik v1 dialect) become rules in a
 //!   dialect-neutral matcher tree; a snapshot compiles to a [`routing::RoutingSpec`] and then
-//!   an immutable, indexed [`routing::RoutingTable`].
-//! - [`publish`]: compiles each new snapshot and swaps the published table only when it
-//!   changed; logs skipped services once.
-//! - [`state`]: the published table and counters shared by everyone ([`stats`] holds the
-//!   counters that outlive tables).
+//!   an immutable, indexed [`routing::RoutingTable`] whose balancers pick backends.
+//! - [`publisher`]: the task that merges the providers' parts, compiles them and publishes
+//!   the result into [`published::Published`], the one owner of the routing state: readers
+//!   load the current table; one `publish` swaps it (only when it changed) and announces it.
+//! - [`state`]: what the proxy, the admin API and the publisher share: the published state,
+//!   the [`stats::Traffic`] totals and discovery's status.
 //! - [`proxy`]: accept, match, rewrite, forward over pooled connections, stream back.
-//! - [`admin`]: health check and JSON API, read-only views of the same state.
+//! - [`admin`]: dashboard, JSON API, metrics and `/ping`: read-only views of the same state.
 //! - [`app`]: starts all of the above and shuts it down gracefully; [`telemetry`] sets up logs;
 //!   [`healthcheck`] is the `hawser healthcheck` subcommand.
 
 pub mod admin;
 pub mod app;
+pub mod cluster;
 pub mod config;
 pub mod discovery;
 pub mod healthcheck;
 pub mod proxy;
-pub mod publish;
+pub mod published;
+pub mod publisher;
 pub mod routing;
 pub mod state;
 pub mod stats;

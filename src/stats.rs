@@ -1,12 +1,13 @@
-//! Request counters that outlive routing tables.
+//! Counters that outlive routing tables, and the passive health they imply.
 //!
 //! Routes and backends in a table hold `Arc`s to these, found by name in the registry when the
 //! table is built, so counts survive table swaps and the request path only touches atomics.
+//! [`Traffic`] holds the totals that belong to no route.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 /// Upper bounds of the latency histogram buckets, in seconds (Prometheus `le`).
 pub const LATENCY_BUCKETS: [f64; 12] = [
@@ -21,11 +22,14 @@ pub struct RouteStats {
     pub latency: Histogram,
 }
 
-/// Counts for one backend (a task address).
-#[derive(Debug)]
+/// Counts for one backend (a task address), and its passive health: an attempt that got no
+/// response makes the backend rest (selection passes it over) until a cooldown has passed or
+/// it answers again.
+#[derive(Debug, Default)]
 pub struct BackendStats {
-    /// Passive health: false after an attempt got no response, true again after one did.
-    pub up: AtomicBool,
+    /// When the last attempt without a response failed (see [`clock_millis`]); 0 once one
+    /// got a response.
+    failed_at: AtomicU64,
     pub requests: AtomicU64,
     /// Attempts that got no response: refused, reset, timed out.
     pub failures: AtomicU64,
@@ -59,21 +63,34 @@ impl RouteStats {
     }
 }
 
-impl Default for BackendStats {
-    fn default() -> Self {
-        BackendStats {
-            up: AtomicBool::new(true),
-            requests: AtomicU64::new(0),
-            failures: AtomicU64::new(0),
-            server_errors: AtomicU64::new(0),
-            latency_ewma_micros: AtomicU64::new(0),
-        }
-    }
-}
-
 impl BackendStats {
+    /// An attempt got no response (refused, reset, timed out): the backend rests from now.
+    pub fn record_failure(&self) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        self.failed_at.store(clock_millis(), Ordering::Relaxed);
+    }
+
+    /// The backend answered (with any status): it is up again.
+    pub fn record_response(&self, status: u16, elapsed: Duration) {
+        if self.failed_at.load(Ordering::Relaxed) != 0 {
+            self.failed_at.store(0, Ordering::Relaxed);
+        }
+        if status >= 500 {
+            self.server_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        self.record_latency(elapsed);
+    }
+
+    /// Whether the backend failed less than `cooldown` ago and has not answered since. One
+    /// atomic load while it is healthy.
+    pub fn is_resting(&self, cooldown: Duration) -> bool {
+        let failed_at = self.failed_at.load(Ordering::Relaxed);
+        failed_at != 0
+            && u128::from(clock_millis().saturating_sub(failed_at)) < cooldown.as_millis()
+    }
+
     /// Records a response's time; the average follows the last ~10 responses.
-    pub fn record_latency(&self, elapsed: Duration) {
+    fn record_latency(&self, elapsed: Duration) {
         let sample = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         let _ = self.latency_ewma_micros.fetch_update(
             Ordering::Relaxed,
@@ -89,14 +106,25 @@ impl BackendStats {
     }
 }
 
+/// Milliseconds on a monotonic clock that starts at 1 (0 means "never").
+fn clock_millis() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    let start = *START.get_or_init(Instant::now);
+    u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX - 1) + 1
+}
+
+/// The histogram bucket a duration falls in (the last one is `+Inf`).
+fn bucket_of(elapsed: Duration) -> usize {
+    let seconds = elapsed.as_secs_f64();
+    LATENCY_BUCKETS
+        .iter()
+        .position(|&bound| seconds <= bound)
+        .unwrap_or(LATENCY_BUCKETS.len())
+}
+
 impl Histogram {
     pub fn observe(&self, elapsed: Duration) {
-        let seconds = elapsed.as_secs_f64();
-        let bucket = LATENCY_BUCKETS
-            .iter()
-            .position(|&bound| seconds <= bound)
-            .unwrap_or(LATENCY_BUCKETS.len());
-        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.buckets[bucket_of(elapsed)].fetch_add(1, Ordering::Relaxed);
         let micros = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
         self.sum_micros.fetch_add(micros, Ordering::Relaxed);
         self.count.fetch_add(1, Ordering::Relaxed);
@@ -114,14 +142,47 @@ pub struct Observations {
 
 impl Observations {
     pub fn observe(&mut self, elapsed: Duration) {
-        let seconds = elapsed.as_secs_f64();
-        let bucket = LATENCY_BUCKETS
-            .iter()
-            .position(|&bound| seconds <= bound)
-            .unwrap_or(LATENCY_BUCKETS.len());
-        self.buckets[bucket] += 1;
-        self.sum_seconds += seconds;
+        self.buckets[bucket_of(elapsed)] += 1;
+        self.sum_seconds += elapsed.as_secs_f64();
         self.count += 1;
+    }
+}
+
+/// Totals that belong to no route: client connections, requests, upstream connections.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    pub connections_open: AtomicU64,
+    pub connections_accepted: AtomicU64,
+    pub requests: PerWorker,
+    /// Requests no route matched (answered 404).
+    pub unmatched: RouteStats,
+    /// Connections opened to backends by every worker (attempts minus these reused one).
+    pub upstream_connections_opened: PerWorker,
+}
+
+/// A counter each proxy worker adds to in a cache line of its own, so the request path never
+/// writes a line another worker writes too. Read by summing.
+#[derive(Debug, Default)]
+pub struct PerWorker {
+    slots: [Slot; 16],
+}
+
+#[derive(Debug, Default)]
+#[repr(align(64))]
+struct Slot(AtomicU64);
+
+impl PerWorker {
+    pub fn add(&self, worker: usize) {
+        self.slots[worker % self.slots.len()]
+            .0
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn total(&self) -> u64 {
+        self.slots
+            .iter()
+            .map(|slot| slot.0.load(Ordering::Relaxed))
+            .sum()
     }
 }
 
@@ -204,9 +265,35 @@ mod tests {
     #[test]
     fn backend_latency_average_moves_towards_new_samples() {
         let stats = BackendStats::default();
-        stats.record_latency(Duration::from_micros(1000));
+        stats.record_response(200, Duration::from_micros(1000));
         assert_eq!(stats.latency_ewma_micros.load(Ordering::Relaxed), 1000);
-        stats.record_latency(Duration::from_micros(2000));
+        stats.record_response(503, Duration::from_micros(2000));
         assert_eq!(stats.latency_ewma_micros.load(Ordering::Relaxed), 1100);
+        assert_eq!(stats.server_errors.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_failed_backend_rests_until_it_answers_or_the_cooldown_is_over() {
+        let stats = BackendStats::default();
+        let long = Duration::from_secs(3600);
+        assert!(!stats.is_resting(long), "healthy from the start");
+        stats.record_failure();
+        assert!(stats.is_resting(long));
+        assert!(
+            !stats.is_resting(Duration::ZERO),
+            "a zero cooldown never rests"
+        );
+        assert_eq!(stats.failures.load(Ordering::Relaxed), 1);
+        stats.record_response(502, Duration::from_millis(1));
+        assert!(!stats.is_resting(long), "any answer ends the rest");
+    }
+
+    #[test]
+    fn per_worker_counters_sum_every_slot() {
+        let counter = PerWorker::default();
+        for worker in [0, 1, 1, 17] {
+            counter.add(worker);
+        }
+        assert_eq!(counter.total(), 4);
     }
 }

@@ -31,7 +31,8 @@ async fn start(extra: &[&str]) -> (Stack, Hawser) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_backend_is_retried_on_another_even_with_a_body() {
-    let (mut stack, hawser) = start(&[]).await;
+    // No passive health: every request that picks the refusing task must be retried.
+    let (mut stack, hawser) = start(&["--backend-failure-cooldown", "0s"]).await;
     let dead = stack.hello.remove(0);
     let dead_address = dead.address;
     drop(dead);
@@ -65,6 +66,40 @@ async fn a_refused_backend_is_retried_on_another_even_with_a_body() {
         failures >= 5,
         "the refusing task was tried and failed: {failures}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backend_that_got_no_response_is_passed_over_while_it_rests() {
+    let (mut stack, hawser) = start(&["--backend-failure-cooldown", "1h"]).await;
+    let dead = stack.hello.remove(0);
+    let dead_address = dead.address.to_string();
+    drop(dead);
+    for _ in 0..20 {
+        let reply = get(&hawser.url("/hello/world")).await.expect("answer");
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    }
+    let routes = json(&hawser.admin_url("/api/routes")).await;
+    let dead = routes["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .flat_map(|route| route["backends"].as_array().cloned().unwrap_or_default())
+        .find(|backend| backend["address"] == dead_address.as_str())
+        .expect("the dead task is still in the table");
+    let failures = dead["failures"].as_u64().expect("failures");
+    assert!(
+        (1..=2).contains(&failures),
+        "tried once per worker (2), then passed over: {failures}"
+    );
+    assert_eq!(dead["up"], false);
+    let metrics = get(&hawser.admin_url("/metrics")).await.expect("metrics");
+    let line = metrics
+        .body
+        .lines()
+        .find(|line| line.starts_with("hawser_backend_up") && line.contains(&dead_address))
+        .expect("a backend_up line")
+        .to_owned();
+    assert!(line.ends_with(" 0"), "{line}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{AdminResponse, json};
 use crate::routing::compile::{ServiceWarning, SkippedService};
-use crate::routing::{Backend, RoutingTable};
+use crate::routing::{Backend, Balancer, RoutingTable};
 use crate::state::SharedState;
 
 #[derive(Serialize)]
@@ -43,6 +43,8 @@ struct BackendView<'a> {
     node: Option<&'a str>,
     address: SocketAddr,
     weight: u32,
+    /// False while passed over after an attempt that got no response (passive health).
+    up: bool,
     requests: u64,
     failures: u64,
     server_errors: u64,
@@ -64,14 +66,14 @@ struct StatusClasses {
 }
 
 #[derive(Serialize)]
-struct PoolView<'a> {
+struct BalancerView<'a> {
     name: &'a str,
     backends: Vec<BackendView<'a>>,
 }
 
 /// Every route in priority order with its backends, plus skipped services and warnings.
 pub fn routes(state: &SharedState) -> AdminResponse {
-    let table = state.table.load();
+    let table = state.published.table();
     let routes = table
         .routes()
         .iter()
@@ -83,8 +85,8 @@ pub fn routes(state: &SharedState) -> AdminResponse {
                 rule: &route.def.rule_text,
                 priority: route.def.priority,
                 pass_host_header: route.def.pass_host_header,
-                backend: &route.pool.name,
-                backends: route.pool.backends.iter().map(backend_view).collect(),
+                backend: &route.balancer.name,
+                backends: backend_views(&route.balancer),
                 requests: route.stats.total(),
                 responses: StatusClasses {
                     informational: load(0),
@@ -107,30 +109,41 @@ pub fn routes(state: &SharedState) -> AdminResponse {
 
 /// Every service hawser saw, routed or not, with its tasks.
 pub fn services(state: &SharedState) -> AdminResponse {
-    json(&*state.services.load_full())
+    json(&*state.published.services())
 }
 
-/// Backend pools and each backend's counters.
+/// Balancers and each backend's counters.
 pub fn backends(state: &SharedState) -> AdminResponse {
-    let table = state.table.load();
-    json(&pools(&table))
+    let table = state.published.table();
+    json(&balancers(&table))
 }
 
-fn pools(table: &RoutingTable) -> Vec<PoolView<'_>> {
-    let mut pools = std::collections::BTreeMap::new();
+fn balancers(table: &RoutingTable) -> Vec<BalancerView<'_>> {
+    let mut balancers = std::collections::BTreeMap::new();
     for route in table.routes() {
-        pools.entry(route.pool.name.as_str()).or_insert(&route.pool);
+        balancers
+            .entry(route.balancer.name.as_str())
+            .or_insert(&route.balancer);
     }
-    pools
+    balancers
         .into_iter()
-        .map(|(name, pool)| PoolView {
+        .map(|(name, balancer)| BalancerView {
             name,
-            backends: pool.backends.iter().map(backend_view).collect(),
+            backends: backend_views(balancer),
         })
         .collect()
 }
 
-fn backend_view(backend: &Backend) -> BackendView<'_> {
+fn backend_views(balancer: &Balancer) -> Vec<BackendView<'_>> {
+    balancer
+        .backends
+        .iter()
+        .enumerate()
+        .map(|(position, backend)| backend_view(backend, !balancer.is_resting(position)))
+        .collect()
+}
+
+fn backend_view(backend: &Backend, up: bool) -> BackendView<'_> {
     let def = &backend.def;
     let stats = &backend.stats;
     let latency = stats.latency_ewma_micros.load(Ordering::Relaxed);
@@ -142,6 +155,7 @@ fn backend_view(backend: &Backend) -> BackendView<'_> {
         node: def.node.as_deref(),
         address: def.address,
         weight: def.weight,
+        up,
         requests: stats.requests.load(Ordering::Relaxed),
         failures: stats.failures.load(Ordering::Relaxed),
         server_errors: stats.server_errors.load(Ordering::Relaxed),
@@ -172,15 +186,15 @@ struct OverviewView {
 
 /// Totals for the dashboard's header: counters only; rates are the reader's to compute.
 pub fn overview(state: &SharedState) -> AdminResponse {
-    let table = state.table.load();
+    let table = state.published.table();
     let mut classes = [0u64; 5];
     let all_stats = table.routes().iter().map(|route| &*route.stats);
-    for stats in all_stats.chain([&state.unmatched]) {
+    for stats in all_stats.chain([&state.traffic.unmatched]) {
         for (total, count) in classes.iter_mut().zip(&stats.responses) {
             *total += count.load(Ordering::Relaxed);
         }
     }
-    let connections = &state.connections;
+    let traffic = &state.traffic;
     json(&OverviewView {
         version: env!("CARGO_PKG_VERSION"),
         started_at: millis(state.started),
@@ -188,9 +202,9 @@ pub fn overview(state: &SharedState) -> AdminResponse {
         generation: table.generation,
         table_updated_at: millis(table.built_at),
         routes: table.routes().len(),
-        backends: table.spec.pools.values().map(Vec::len).sum(),
+        backends: table.spec.balancers.values().map(Vec::len).sum(),
         skipped: table.spec.skipped.len(),
-        requests: connections.requests.total(),
+        requests: traffic.requests.total(),
         responses: StatusClasses {
             informational: classes[0],
             success: classes[1],
@@ -198,8 +212,8 @@ pub fn overview(state: &SharedState) -> AdminResponse {
             client_error: classes[3],
             server_error: classes[4],
         },
-        connections_open: connections.open.load(Ordering::Relaxed),
-        connections_accepted: connections.accepted.load(Ordering::Relaxed),
+        connections_open: traffic.connections_open.load(Ordering::Relaxed),
+        connections_accepted: traffic.connections_accepted.load(Ordering::Relaxed),
     })
 }
 

@@ -71,13 +71,13 @@ type Labels = Vec<(&'static str, String)>;
 impl Collector for StateCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let state = &self.state;
-        let table = state.table.load();
+        let table = state.published.table();
         let unmatched = "(unmatched)".to_owned();
         let routes: Vec<(&String, &RouteStats)> = table
             .routes()
             .iter()
             .map(|route| (&route.def.name, &*route.stats))
-            .chain([(&unmatched, &state.unmatched)])
+            .chain([(&unmatched, &state.traffic.unmatched)])
             .collect();
 
         let mut requests = Vec::new();
@@ -113,17 +113,20 @@ impl Collector for StateCollector {
         let mut failures = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for route in table.routes() {
-            if !seen.insert(route.pool.name.as_str()) {
+            if !seen.insert(route.balancer.name.as_str()) {
                 continue;
             }
-            for backend in &route.pool.backends {
+            for (position, backend) in route.balancer.backends.iter().enumerate() {
                 let labels = vec![
-                    ("pool", route.pool.name.clone()),
+                    ("pool", route.balancer.name.clone()),
                     ("address", backend.def.address.to_string()),
                     ("task", backend.def.task_id.clone().unwrap_or_default()),
                 ];
                 let stats = &backend.stats;
-                up.push((labels.clone(), i64::from(stats.up.load(Ordering::Relaxed))));
+                up.push((
+                    labels.clone(),
+                    i64::from(!route.balancer.is_resting(position)),
+                ));
                 attempts.push((labels.clone(), stats.requests.load(Ordering::Relaxed)));
                 failures.push((labels, stats.failures.load(Ordering::Relaxed)));
             }
@@ -131,7 +134,7 @@ impl Collector for StateCollector {
         gauges(
             &mut encoder,
             "backend_up",
-            "1 unless the last attempt to the backend got no response",
+            "0 while the backend is passed over after an attempt that got no response",
             &up,
         )?;
         counters(
@@ -147,7 +150,7 @@ impl Collector for StateCollector {
             &failures,
         )?;
         let total_attempts = attempts.iter().map(|(_, count)| count).sum();
-        let opened = state.upstream_connections.load(Ordering::Relaxed);
+        let opened = state.traffic.upstream_connections_opened.total();
         counter(
             &mut encoder,
             "upstream_requests",
@@ -161,18 +164,18 @@ impl Collector for StateCollector {
             opened,
         )?;
 
-        let connections = &state.connections;
+        let traffic = &state.traffic;
         gauge(
             &mut encoder,
             "connections_open",
             "Client connections open now",
-            connections.open.load(Ordering::Relaxed) as i64,
+            traffic.connections_open.load(Ordering::Relaxed) as i64,
         )?;
         counter(
             &mut encoder,
             "connections_accepted",
             "Client connections accepted",
-            connections.accepted.load(Ordering::Relaxed),
+            traffic.connections_accepted.load(Ordering::Relaxed),
         )?;
 
         let discovery = state.discovery.borrow().clone();

@@ -1,5 +1,6 @@
-//! The admin listener: health check, JSON API (and, later, dashboard and metrics), all
-//! read-only views of the same published state the proxy uses.
+//! The admin listener: `/ping`, the JSON API ([`api`]), the dashboard ([`dashboard`]) and
+//! Prometheus metrics ([`metrics`]), all read-only views of the same published state the
+//! proxy uses.
 
 pub mod api;
 pub mod dashboard;

@@ -13,9 +13,9 @@ use serde::de::DeserializeOwned;
 use super::DiscoveryError;
 use super::endpoint::DockerEndpoint;
 use super::error::classify_api_error;
-use super::model::ClusterSnapshot;
 use super::transport::Transport;
 use super::wire::{NetworkJson, NodeJson, ServiceJson, TaskJson, decode_list};
+use crate::cluster::ClusterSnapshot;
 use crate::telemetry::error_chain;
 
 /// Swarm services and task network attachments need at least this API version.

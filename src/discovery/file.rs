@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::DiscoveryError;
-use super::model::{ClusterSnapshot, StaticService};
+use crate::cluster::{ClusterSnapshot, StaticService};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -86,19 +86,25 @@ fn resolve(backend: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("backend {backend:?} resolves to no address"))
 }
 
-/// Publishes the file's services, then reloads them whenever the file changes. A file that
-/// stops parsing is reported and the last good services stay.
+/// The file provider: publishes the file's services as its part of the cluster, then reloads
+/// them whenever the file changes. A file that stops parsing is reported and the last good
+/// services stay.
 pub async fn watch_file(
     path: PathBuf,
     interval: Duration,
     initial: Vec<StaticService>,
-    snapshots: watch::Sender<ClusterSnapshot>,
+    part: watch::Sender<ClusterSnapshot>,
     shutdown: CancellationToken,
 ) {
     let publish = |services: Vec<StaticService>| {
-        snapshots.send_if_modified(|snapshot| {
-            let changed = snapshot.static_services != services;
-            snapshot.static_services = services;
+        let loaded = ClusterSnapshot {
+            static_services: services,
+            synced: true,
+            ..ClusterSnapshot::default()
+        };
+        part.send_if_modified(|current| {
+            let changed = *current != loaded;
+            *current = loaded;
             changed
         })
     };

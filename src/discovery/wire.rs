@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use super::model::{Network, Node, Service, ServiceMode, Task, TaskAddress};
+use crate::cluster::{Network, Node, Service, ServiceMode, Task, TaskAddress};
 
 /// Decodes a JSON array element by element; returns what decoded and a message per failure.
 pub fn decode_list<T: DeserializeOwned>(

@@ -1,9 +1,8 @@
 //! Decoding the real responses captured from a Docker 20.10 swarm running the seed's stack.
 
 use super::*;
-use crate::discovery::model::ClusterSnapshot;
-use crate::routing::traefik_v1::LabelSettings;
-use crate::routing::{RoutingSettings, compile};
+use crate::cluster::ClusterSnapshot;
+use crate::routing::compile;
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -101,15 +100,10 @@ fn networks_and_nodes() {
 
 #[test]
 fn the_seed_stack_compiles_to_the_blog_posts_routes() {
-    let settings = RoutingSettings {
-        labels: LabelSettings {
-            prefix: "traefik".into(),
-            domain: None,
-            exposed_by_default: true,
-        },
-        default_network: None,
-    };
-    let compiled = compile(&seed_snapshot(), &settings);
+    let compiled = compile(
+        &seed_snapshot(),
+        &crate::routing::compile::tests::settings(),
+    );
     let spec = &compiled.spec;
     let routes: Vec<(&str, &str)> = spec
         .routes
@@ -124,8 +118,8 @@ fn the_seed_stack_compiles_to_the_blog_posts_routes() {
             ("demo_ping", "PathPrefixStrip: /ping"),
         ]
     );
-    let addresses = |pool: &str| -> Vec<String> {
-        let mut addresses: Vec<String> = spec.pools[pool]
+    let addresses = |balancer: &str| -> Vec<String> {
+        let mut addresses: Vec<String> = spec.balancers[balancer]
             .iter()
             .map(|backend| backend.address.to_string())
             .collect();

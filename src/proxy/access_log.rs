@@ -6,16 +6,12 @@
 
 use std::io::{BufWriter, Write};
 use std::net::IpAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use bytes::Bytes;
 use http::{HeaderValue, Method, Version};
-use http_body::{Body, Frame, SizeHint};
 use serde::Deserialize;
 
 use super::body::ProxyBody;
@@ -39,7 +35,7 @@ struct Inner {
     format: AccessLogFormat,
     lines: SyncSender<String>,
     requests: AtomicU64,
-    pub dropped: AtomicU64,
+    dropped: AtomicU64,
 }
 
 /// One request's fields, filled in as the request goes.
@@ -98,13 +94,11 @@ impl AccessLog {
         self.inner.dropped.load(Ordering::Relaxed)
     }
 
-    /// Wraps a response body so the entry is written when the body is done (or abandoned).
+    /// Has the entry written when the response body is done (or abandoned), with its size.
     pub fn wrap(&self, body: ProxyBody, entry: Entry) -> ProxyBody {
-        ProxyBody::Logged(Box::new(LoggedBody {
-            inner: body,
-            entry: Some(entry),
-            bytes: 0,
-            log: self.clone(),
+        let log = self.clone();
+        body.on_finish(Box::new(move |bytes| {
+            log.write(&entry, bytes, entry.arrived.elapsed());
         }))
     }
 
@@ -175,48 +169,6 @@ fn json_line(entry: &Entry, bytes: u64, duration: Duration, count: u64) -> Strin
         "Duration": u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX),
     });
     format!("{json}\n")
-}
-
-/// A response body that counts what it sends and writes the entry when it is dropped.
-pub struct LoggedBody {
-    inner: ProxyBody,
-    entry: Option<Entry>,
-    bytes: u64,
-    log: AccessLog,
-}
-
-impl Body for LoggedBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled {
-            if let Some(data) = frame.data_ref() {
-                self.bytes += data.len() as u64;
-            }
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl Drop for LoggedBody {
-    fn drop(&mut self) {
-        if let Some(entry) = self.entry.take() {
-            self.log.write(&entry, self.bytes, entry.arrived.elapsed());
-        }
-    }
 }
 
 /// `22/Nov/2026:10:00:00 +0000`

@@ -1,69 +1,56 @@
-//! Body types: what goes to a backend and what comes back to the client (streamed from the
-//! backend, or a short text hawser wrote).
+//! The response body going back to the client: streamed from the backend, or a short text
+//! hawser wrote. Whoever needs to know how much was sent (the access log) can ask to be told
+//! once the body is finished, without this type knowing who they are.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use hyper::body::Incoming;
 
-use super::access_log::LoggedBody;
 use super::pool::PooledBody;
 
-/// A request body on its way to a backend: the client's, streamed through, or none (a request
-/// sent again from a copy).
-pub enum RequestBody {
-    Client(Incoming),
-    Empty,
+/// Called once with the number of body bytes sent, when the body ends or is dropped.
+pub type OnFinish = Box<dyn FnOnce(u64) + Send>;
+
+pub struct ProxyBody {
+    source: Source,
+    sent: u64,
+    on_finish: Option<OnFinish>,
 }
 
-impl Body for RequestBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        match self.get_mut() {
-            RequestBody::Client(incoming) => Pin::new(incoming).poll_frame(cx),
-            RequestBody::Empty => Poll::Ready(None),
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        match self {
-            RequestBody::Client(incoming) => incoming.is_end_stream(),
-            RequestBody::Empty => true,
-        }
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        match self {
-            RequestBody::Client(incoming) => incoming.size_hint(),
-            RequestBody::Empty => SizeHint::with_exact(0),
-        }
-    }
-}
-
-/// A response body going back to the client.
-pub enum ProxyBody {
+enum Source {
     /// Streamed from the backend as it arrives.
     Upstream(PooledBody),
-    /// A short body hawser wrote itself (errors).
+    /// A short body hawser wrote itself (errors); `None` once sent.
     Text(Option<Bytes>),
-    /// Either of the above, counted for the access log.
-    Logged(Box<LoggedBody>),
 }
 
 impl ProxyBody {
+    pub fn upstream(body: PooledBody) -> Self {
+        Self::from_source(Source::Upstream(body))
+    }
+
     pub fn text(text: impl Into<Bytes>) -> Self {
-        ProxyBody::Text(Some(text.into()))
+        Self::from_source(Source::Text(Some(text.into())))
     }
 
     pub fn empty() -> Self {
-        ProxyBody::Text(None)
+        Self::from_source(Source::Text(None))
+    }
+
+    fn from_source(source: Source) -> Self {
+        ProxyBody {
+            source,
+            sent: 0,
+            on_finish: None,
+        }
+    }
+
+    /// Has `on_finish` told how many bytes were sent once the body is done.
+    pub fn on_finish(mut self, on_finish: OnFinish) -> Self {
+        self.on_finish = Some(on_finish);
+        self
     }
 }
 
@@ -75,28 +62,40 @@ impl Body for ProxyBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        match self.get_mut() {
-            ProxyBody::Upstream(incoming) => Pin::new(incoming).poll_frame(cx),
-            ProxyBody::Text(text) => Poll::Ready(text.take().map(|bytes| Ok(Frame::data(bytes)))),
-            ProxyBody::Logged(logged) => Pin::new(logged.as_mut()).poll_frame(cx),
+        let this = self.get_mut();
+        let polled = match &mut this.source {
+            Source::Upstream(body) => Pin::new(body).poll_frame(cx),
+            Source::Text(text) => Poll::Ready(text.take().map(|bytes| Ok(Frame::data(bytes)))),
+        };
+        if let Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(data) = frame.data_ref() {
+                this.sent += data.len() as u64;
+            }
         }
+        polled
     }
 
     fn is_end_stream(&self) -> bool {
-        match self {
-            ProxyBody::Upstream(incoming) => incoming.is_end_stream(),
-            ProxyBody::Text(text) => text.is_none(),
-            ProxyBody::Logged(logged) => logged.is_end_stream(),
+        match &self.source {
+            Source::Upstream(body) => body.is_end_stream(),
+            Source::Text(text) => text.is_none(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
-        match self {
-            ProxyBody::Upstream(incoming) => incoming.size_hint(),
-            ProxyBody::Text(text) => {
+        match &self.source {
+            Source::Upstream(body) => body.size_hint(),
+            Source::Text(text) => {
                 SizeHint::with_exact(text.as_ref().map_or(0, |bytes| bytes.len() as u64))
             }
-            ProxyBody::Logged(logged) => logged.size_hint(),
+        }
+    }
+}
+
+impl Drop for ProxyBody {
+    fn drop(&mut self) {
+        if let Some(on_finish) = self.on_finish.take() {
+            on_finish(self.sent);
         }
     }
 }

@@ -8,7 +8,7 @@
 //! one it was answering, and the request moves on to another task.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use http::header::HOST;
@@ -18,10 +18,11 @@ use smallvec::SmallVec;
 use tracing::debug;
 
 use super::ProxySettings;
-use super::body::RequestBody;
 use super::error::ProxyError;
 use super::pool::{ConnectionPool, PooledBody};
+use super::request_body::RequestBody;
 use crate::routing::{Backend, Route};
+use crate::stats::Traffic;
 use crate::telemetry::error_chain;
 
 /// One worker's way to its backends: its connection pool and retry policy.
@@ -37,7 +38,7 @@ pub struct Answered<'a> {
     pub backend: &'a Backend,
 }
 
-/// Pauses before trying a pool again when every backend refused the connection: a task Swarm
+/// Pauses before trying a balancer again when every backend refused the connection: a task Swarm
 /// has just marked running may not listen yet, and nothing was sent, so waiting is safe.
 const REFUSED_PAUSES: [Duration; 2] = [Duration::from_millis(50), Duration::from_millis(150)];
 
@@ -62,12 +63,13 @@ struct Replay {
 
 impl Upstream {
     /// Must be called inside the worker's runtime (it starts the pool's evictor there).
-    pub fn new(settings: &ProxySettings, connections_opened: Arc<AtomicU64>) -> Self {
+    pub fn new(settings: &ProxySettings, traffic: Arc<Traffic>, worker: usize) -> Self {
         let pool = ConnectionPool::new(
             settings.backend_connect_timeout,
             settings.backend_idle_timeout,
             settings.backend_max_connections,
-            connections_opened,
+            traffic,
+            worker,
         );
         pool.spawn_evictor();
         Upstream {
@@ -85,11 +87,11 @@ impl Upstream {
         request: Request<RequestBody>,
         set_host: bool,
     ) -> Result<Answered<'r>, ProxyError> {
-        let pool = &route.pool;
-        let (mut position, mut backend) = pool.pick().ok_or_else(|| ProxyError::NoBackend {
+        let balancer = &route.balancer;
+        let (mut position, mut backend) = balancer.pick().ok_or_else(|| ProxyError::NoBackend {
             route: route.def.name.clone(),
         })?;
-        let may_retry = self.retries > 0 && pool.backends.len() > 1;
+        let may_retry = self.retries > 0 && balancer.backends.len() > 1;
         let replay = (may_retry
             && is_idempotent(request.method())
             && request.body().is_end_stream())
@@ -121,12 +123,9 @@ impl Upstream {
                     .await
                 {
                     Ok(Ok(response)) => {
-                        let stats = &backend.stats;
-                        stats.up.store(true, Ordering::Relaxed);
-                        stats.record_latency(started.elapsed());
-                        if response.status().is_server_error() {
-                            stats.server_errors.fetch_add(1, Ordering::Relaxed);
-                        }
+                        backend
+                            .stats
+                            .record_response(response.status().as_u16(), started.elapsed());
                         return Ok(Answered { response, backend });
                     }
                     Ok(Err((failure, unsent))) => {
@@ -135,11 +134,10 @@ impl Upstream {
                     }
                     Err(_) => Failure::Timeout,
                 };
-            backend.stats.failures.fetch_add(1, Ordering::Relaxed);
-            backend.stats.up.store(false, Ordering::Relaxed);
+            backend.stats.record_failure();
             tried.push(position);
             let next = (may_retry && pending.is_some() && tried.len() <= self.retries)
-                .then(|| pool.pick_untried(&tried))
+                .then(|| balancer.pick_untried(&tried))
                 .flatten();
             let all_refused = matches!(failure, Failure::Unsent { refused: true, .. });
             let next = match next {
@@ -148,7 +146,7 @@ impl Upstream {
                     Some(pause) => {
                         tokio::time::sleep(*pause).await;
                         tried.clear();
-                        pool.pick()
+                        balancer.pick()
                     }
                     None => None,
                 },

@@ -1,4 +1,5 @@
-//! One request, start to finish: match a route, rewrite, forward, answer.
+//! One request, start to finish. [`Handler::handle`] reads as the list of steps; each step is
+//! the function of that name below it, in order.
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -9,14 +10,16 @@ use http::header::{self, HeaderValue};
 use http::uri::PathAndQuery;
 use http::{Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
+use hyper::upgrade::OnUpgrade;
 use tracing::{debug, warn};
 
 use super::ProxySettings;
 use super::access_log::{AccessLog, Entry};
-use super::body::{ProxyBody, RequestBody};
+use super::body::ProxyBody;
 use super::error::{ProxyError, text_response};
-use super::forward::Upstream;
+use super::forward::{Answered, Upstream};
 use super::headers::{Forwarded, add_forwarded, remove_hop_by_hop, upgrade_protocol};
+use super::request_body::RequestBody;
 use super::upgrade::tunnel;
 use crate::routing::host::canonical_host;
 use crate::routing::{RequestView, Route};
@@ -39,6 +42,15 @@ pub struct Connection {
     pub local: SocketAddr,
 }
 
+/// A request rewritten for the backend, and what answering it needs.
+struct Outgoing {
+    request: Request<RequestBody>,
+    /// No `Host` is passed on: each attempt gets its backend's address.
+    set_host: bool,
+    /// The client's side of a protocol upgrade, when it asked for one.
+    client_upgrade: Option<OnUpgrade>,
+}
+
 impl Handler {
     pub async fn handle(
         &self,
@@ -46,11 +58,38 @@ impl Handler {
         connection: Connection,
     ) -> Response<ProxyBody> {
         let started = Instant::now();
-        self.state.connections.requests.add(self.worker);
-        let mut entry = self.access_log.as_ref().map(|_| Entry {
+        self.state.traffic.requests.add(self.worker);
+        let mut entry = self.log_entry(&request, connection, started);
+        let response = match self.find_route(&request) {
+            None => self.not_found(&request, started),
+            Some(route) => {
+                let response = self
+                    .proxy(&route, request, connection, entry.as_mut())
+                    .await;
+                route
+                    .stats
+                    .record(response.status().as_u16(), started.elapsed());
+                if let Some(entry) = entry.as_mut() {
+                    entry.route = Some(route.def.name.clone());
+                }
+                response
+            }
+        };
+        self.logged(response, entry)
+    }
+
+    /// The access log's entry, begun as the request arrives (when the log is on).
+    fn log_entry(
+        &self,
+        request: &Request<Incoming>,
+        connection: Connection,
+        arrived: Instant,
+    ) -> Option<Entry> {
+        self.access_log.as_ref()?;
+        Some(Entry {
             client: connection.peer.ip(),
             started: SystemTime::now(),
-            arrived: started,
+            arrived,
             method: request.method().clone(),
             target: request
                 .uri()
@@ -63,81 +102,70 @@ impl Handler {
             user_agent: request.headers().get(header::USER_AGENT).cloned(),
             route: None,
             backend_url: None,
-        });
-        let route = {
-            let table = self.state.table.load();
-            let headers = request.headers();
-            let raw_host = headers
-                .get(header::HOST)
-                .and_then(|host| host.to_str().ok())
-                .or_else(|| {
-                    request
-                        .uri()
-                        .authority()
-                        .map(|authority| authority.as_str())
-                })
-                .unwrap_or("");
-            let host = canonical_host(raw_host);
-            let view = RequestView {
-                method: request.method(),
-                host: &host,
-                path: request.uri().path(),
-                query: request.uri().query(),
-                headers,
-            };
-            table.lookup(&view).cloned()
-        };
-        let response = match route {
-            None => {
-                debug!(uri = %request.uri(), "no route matches");
-                let response = ProxyError::NoRoute.to_response();
-                self.state
-                    .unmatched
-                    .record(response.status().as_u16(), started.elapsed());
-                response
-            }
-            Some(route) => {
-                let response = match self
-                    .forward(&route, request, connection, entry.as_mut())
-                    .await
-                {
-                    Ok(response) => response,
-                    Err(err) => {
-                        match &err {
-                            ProxyError::NoBackend { .. } => {
-                                debug!(error = %err, "request not forwarded")
-                            }
-                            _ => warn!(error = %err, "request failed"),
-                        }
-                        err.to_response()
-                    }
-                };
-                route
-                    .stats
-                    .record(response.status().as_u16(), started.elapsed());
-                if let Some(entry) = entry.as_mut() {
-                    entry.route = Some(route.def.name.clone());
-                }
-                response
-            }
-        };
-        match (&self.access_log, entry) {
-            (Some(log), Some(mut entry)) => {
-                entry.status = response.status().as_u16();
-                let (parts, body) = response.into_parts();
-                Response::from_parts(parts, log.wrap(body, entry))
-            }
-            _ => response,
-        }
+        })
     }
 
-    async fn forward(
+    /// The highest-priority route of the current table that matches.
+    fn find_route(&self, request: &Request<Incoming>) -> Option<Arc<Route>> {
+        let table = self.state.published.table();
+        let host = canonical_host(request_host(request));
+        let view = RequestView {
+            method: request.method(),
+            host: &host,
+            path: request.uri().path(),
+            query: request.uri().query(),
+            headers: request.headers(),
+        };
+        table.lookup(&view).cloned()
+    }
+
+    fn not_found(&self, request: &Request<Incoming>, started: Instant) -> Response<ProxyBody> {
+        debug!(uri = %request.uri(), "no route matches");
+        let response = ProxyError::NoRoute.to_response();
+        self.state
+            .traffic
+            .unmatched
+            .record(response.status().as_u16(), started.elapsed());
+        response
+    }
+
+    /// Rewrites, forwards and answers; a failure becomes hawser's own error response.
+    async fn proxy(
+        &self,
+        route: &Route,
+        request: Request<Incoming>,
+        connection: Connection,
+        entry: Option<&mut Entry>,
+    ) -> Response<ProxyBody> {
+        let outgoing = self.rewrite(route, request, connection);
+        let client_upgrade = outgoing.client_upgrade;
+        let answered = self
+            .upstream
+            .forward(route, outgoing.request, outgoing.set_host)
+            .await;
+        let result = answered.and_then(|answered| {
+            if let Some(entry) = entry {
+                entry.backend_url = Some(format!("http://{}", answered.backend.authority));
+            }
+            respond(route, answered, client_upgrade)
+        });
+        result.unwrap_or_else(|err| {
+            match &err {
+                ProxyError::NoBackend { .. } => debug!(error = %err, "request not forwarded"),
+                _ => warn!(error = %err, "request failed"),
+            }
+            err.to_response()
+        })
+    }
+
+    /// The request as the backend gets it: path rewritten by the route's rule, hop-by-hop
+    /// headers out, `X-Forwarded-*` in, `Host` passed on or left to each attempt.
+    fn rewrite(
         &self,
         route: &Route,
         mut request: Request<Incoming>,
         connection: Connection,
-        entry: Option<&mut Entry>,
-    ) -> Result<Response<ProxyBody>, ProxyError> {
+    ) -> Outgoing {
         let upgrade = match request.version() {
             Version::HTTP_11 => upgrade_protocol(request.headers()),
             _ => None,
@@ -154,7 +182,6 @@ impl Handler {
             }
             .unwrap_or_else(|_| PathAndQuery::from_static("/")),
         };
-
         let mut headers = parts.headers;
         let original_host = headers.get(header::HOST).cloned().or_else(|| {
             let authority = parts.uri.authority()?;
@@ -172,7 +199,6 @@ impl Handler {
                 replaced_path: rewrite.replaced_path.as_deref(),
             },
         );
-        // Without a Host to pass on, each attempt gets its backend's address.
         let set_host = match (route.def.pass_host_header, original_host) {
             (true, Some(host)) => {
                 headers.insert(header::HOST, host);
@@ -180,36 +206,72 @@ impl Handler {
             }
             _ => true,
         };
-
         let mut outgoing = Request::new(RequestBody::Client(body));
         *outgoing.method_mut() = parts.method;
         *outgoing.uri_mut() = Uri::from(path_and_query);
         *outgoing.version_mut() = Version::HTTP_11;
         *outgoing.headers_mut() = headers;
-        let answered = self.upstream.forward(route, outgoing, set_host).await?;
-        if let Some(entry) = entry {
-            entry.backend_url = Some(format!("http://{}", answered.backend.authority));
+        Outgoing {
+            request: outgoing,
+            set_host,
+            client_upgrade,
         }
-        let mut response = answered.response;
-        if response.status() == StatusCode::SWITCHING_PROTOCOLS {
-            if let Some(client_upgrade) = client_upgrade {
-                let backend_upgrade = hyper::upgrade::on(&mut response);
-                tokio::spawn(tunnel(
-                    client_upgrade,
-                    backend_upgrade,
-                    route.def.name.clone(),
-                ));
-                let (parts, _) = response.into_parts();
-                return Ok(Response::from_parts(parts, ProxyBody::empty()));
+    }
+
+    /// Has the access log write the entry once the response body is done.
+    fn logged(&self, response: Response<ProxyBody>, entry: Option<Entry>) -> Response<ProxyBody> {
+        match (&self.access_log, entry) {
+            (Some(log), Some(mut entry)) => {
+                entry.status = response.status().as_u16();
+                let (parts, body) = response.into_parts();
+                Response::from_parts(parts, log.wrap(body, entry))
             }
+            _ => response,
+        }
+    }
+}
+
+/// The host the request is for: its `Host` header, else the authority of an absolute URI.
+fn request_host(request: &Request<Incoming>) -> &str {
+    request
+        .headers()
+        .get(header::HOST)
+        .and_then(|host| host.to_str().ok())
+        .or_else(|| {
+            request
+                .uri()
+                .authority()
+                .map(|authority| authority.as_str())
+        })
+        .unwrap_or("")
+}
+
+/// The backend's answer as the client gets it: hop-by-hop headers out, and for a `101` the
+/// two connections spliced.
+fn respond(
+    route: &Route,
+    answered: Answered<'_>,
+    client_upgrade: Option<OnUpgrade>,
+) -> Result<Response<ProxyBody>, ProxyError> {
+    let mut response = answered.response;
+    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        let Some(client_upgrade) = client_upgrade else {
             warn!(
                 route = route.def.name,
                 "backend switched protocols without an upgrade request"
             );
             return Ok(text_response(StatusCode::BAD_GATEWAY, "502 Bad Gateway\n"));
-        }
-        let (mut parts, body) = response.into_parts();
-        remove_hop_by_hop(&mut parts.headers, None);
-        Ok(Response::from_parts(parts, ProxyBody::Upstream(body)))
+        };
+        let backend_upgrade = hyper::upgrade::on(&mut response);
+        tokio::spawn(tunnel(
+            client_upgrade,
+            backend_upgrade,
+            route.def.name.clone(),
+        ));
+        let (parts, _) = response.into_parts();
+        return Ok(Response::from_parts(parts, ProxyBody::empty()));
     }
+    let (mut parts, body) = response.into_parts();
+    remove_hop_by_hop(&mut parts.headers, None);
+    Ok(Response::from_parts(parts, ProxyBody::upstream(body)))
 }

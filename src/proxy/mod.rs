@@ -1,11 +1,15 @@
-//! The HTTP proxy, in the order a request goes through it:
+//! The HTTP proxy, in the order a request goes through it (each module uses only those
+//! below it):
 //!
 //! - [`server`] accepts connections (one runtime per worker, HTTP/1.1 and h2c);
-//! - [`handler`] matches the request against the published routing table and rewrites it,
-//!   with [`headers`] for hop-by-hop removal and `X-Forwarded-*`;
-//! - [`forward`] sends it over pooled connections, retrying on another backend when safe;
-//! - [`body`] streams bodies both ways, [`upgrade`] splices WebSocket connections;
-//! - [`error`] answers 404/502/503/504, [`access_log`] writes one line per request.
+//! - [`handler`] takes one request through its steps: match a route in the published table,
+//!   rewrite it ([`headers`]: hop-by-hop removal and `X-Forwarded-*`), forward, answer
+//!   ([`error`] for 404/502/503/504), log ([`access_log`]);
+//! - [`upgrade`] splices WebSocket connections once the backend switched protocols;
+//! - [`forward`] sends the request to the route's balancer, retrying on another backend when
+//!   that is safe, over [`pool`]'s keep-alive connections;
+//! - [`body`] is the response body streamed back to the client, [`request_body`] the one
+//!   sent to a backend.
 
 pub mod access_log;
 pub mod body;
@@ -14,6 +18,7 @@ pub mod forward;
 pub mod handler;
 pub mod headers;
 pub mod pool;
+pub mod request_body;
 pub mod server;
 pub mod upgrade;
 
@@ -23,6 +28,12 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 pub use access_log::AccessLogFormat;
+
+/// hyper's per-connection read and write buffers (client side and backend side) grow up to
+/// this. With writes flattened into one buffer (one `write` per response instead of a
+/// `writev`: cheaper for small responses), a large body would otherwise grow each connection's
+/// buffer to hyper's 400 KiB default.
+const BUFFER_LIMIT: usize = 64 * 1024;
 
 /// How the proxy listens, times out and retries.
 #[derive(Clone, Debug)]

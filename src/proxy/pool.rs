@@ -12,7 +12,6 @@ use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -27,19 +26,23 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tracing::debug;
 
-use super::body::RequestBody;
+use super::BUFFER_LIMIT;
+use super::request_body::RequestBody;
+use crate::stats::Traffic;
 
 pub struct ConnectionPool {
-    backends: Mutex<HashMap<SocketAddr, Backend>>,
+    backends: Mutex<HashMap<SocketAddr, Connections>>,
     connect_timeout: Duration,
     idle_timeout: Duration,
     max_per_backend: usize,
-    opened: Arc<AtomicU64>,
+    /// Where opened connections are counted, in this worker's slot.
+    traffic: Arc<Traffic>,
+    worker: usize,
 }
 
-/// One backend's connections, as seen by one worker.
+/// One backend address's connections, as seen by one worker.
 #[derive(Default)]
-struct Backend {
+struct Connections {
     idle: Vec<Idle>,
     /// Open or opening, idle or busy.
     open: usize,
@@ -61,7 +64,6 @@ enum Grant {
 pub struct Checkout {
     sender: SendRequest<RequestBody>,
     address: SocketAddr,
-    pub reused: bool,
 }
 
 /// Why no connection could be had. Nothing was sent to the backend.
@@ -89,18 +91,20 @@ impl ConnectionPool {
         connect_timeout: Duration,
         idle_timeout: Duration,
         max_per_backend: usize,
-        opened: Arc<AtomicU64>,
+        traffic: Arc<Traffic>,
+        worker: usize,
     ) -> Arc<Self> {
         Arc::new(ConnectionPool {
             backends: Mutex::new(HashMap::new()),
             connect_timeout,
             idle_timeout,
             max_per_backend: max_per_backend.max(1),
-            opened,
+            traffic,
+            worker,
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<SocketAddr, Backend>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<SocketAddr, Connections>> {
         self.backends.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -148,22 +152,14 @@ impl ConnectionPool {
                 // finishing that exchange: wait a moment for it, or move on if it died.
                 Grant::Connection(mut sender) => {
                     if sender.ready().await.is_ok() {
-                        return Ok(Checkout {
-                            sender,
-                            address,
-                            reused: true,
-                        });
+                        return Ok(Checkout { sender, address });
                     }
                 }
                 Grant::Room => {
                     // Boxed: connecting is the rare path, and its state would otherwise sit in
                     // every request's future.
                     return match Box::pin(self.connect(address)).await {
-                        Ok(sender) => Ok(Checkout {
-                            sender,
-                            address,
-                            reused: false,
-                        }),
+                        Ok(sender) => Ok(Checkout { sender, address }),
                         Err(err) => {
                             self.closed(address);
                             Err(err)
@@ -185,7 +181,7 @@ impl ConnectionPool {
         let _ = stream.set_nodelay(true);
         let (sender, connection) = http1::Builder::new()
             .writev(false)
-            .max_buf_size(super::server::BUFFER_LIMIT)
+            .max_buf_size(BUFFER_LIMIT)
             .handshake(TokioIo::new(stream))
             .await
             .map_err(ConnectError::Handshake)?;
@@ -198,7 +194,7 @@ impl ConnectionPool {
                 pool.closed(address);
             }
         });
-        self.opened.fetch_add(1, Ordering::Relaxed);
+        self.traffic.upstream_connections_opened.add(self.worker);
         Ok(sender)
     }
 

@@ -1,7 +1,6 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,7 +11,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
 use super::{ConnectError, ConnectionPool};
-use crate::proxy::body::RequestBody;
+use crate::proxy::request_body::RequestBody;
+use crate::stats::Traffic;
 
 /// A backend answering "ok" after `delay`; `keep_alive: false` closes after each response.
 async fn backend(delay: Duration, keep_alive: bool) -> SocketAddr {
@@ -38,15 +38,21 @@ async fn backend(delay: Duration, keep_alive: bool) -> SocketAddr {
     address
 }
 
-fn pool(max: usize) -> (Arc<ConnectionPool>, Arc<AtomicU64>) {
-    let opened = Arc::new(AtomicU64::new(0));
+/// A pool, and the counters it counts opened connections in (as worker 0).
+fn pool(max: usize) -> (Arc<ConnectionPool>, Arc<Traffic>) {
+    let traffic = Arc::new(Traffic::default());
     let pool = ConnectionPool::new(
         Duration::from_secs(2),
         Duration::from_secs(60),
         max,
-        opened.clone(),
+        traffic.clone(),
+        0,
     );
-    (pool, opened)
+    (pool, traffic)
+}
+
+fn opened(traffic: &Traffic) -> u64 {
+    traffic.upstream_connections_opened.total()
 }
 
 fn get() -> Request<RequestBody> {
@@ -57,9 +63,8 @@ fn get() -> Request<RequestBody> {
     request
 }
 
-async fn exchange(pool: &Arc<ConnectionPool>, address: SocketAddr) -> (bool, String) {
+async fn exchange(pool: &Arc<ConnectionPool>, address: SocketAddr) -> String {
     let checkout = pool.checkout(address).await.expect("a connection");
-    let reused = checkout.reused;
     let response = checkout.send(get(), pool).await.ok().expect("a response");
     let body = response
         .into_body()
@@ -67,33 +72,33 @@ async fn exchange(pool: &Arc<ConnectionPool>, address: SocketAddr) -> (bool, Str
         .await
         .expect("body")
         .to_bytes();
-    (reused, String::from_utf8_lossy(&body).into_owned())
+    String::from_utf8_lossy(&body).into_owned()
 }
 
 #[tokio::test]
 async fn a_connection_is_reused_once_its_response_is_read() {
     let address = backend(Duration::ZERO, true).await;
-    let (pool, opened) = pool(8);
-    assert_eq!(exchange(&pool, address).await, (false, "ok".to_owned()));
-    assert_eq!(exchange(&pool, address).await, (true, "ok".to_owned()));
-    assert_eq!(exchange(&pool, address).await, (true, "ok".to_owned()));
-    assert_eq!(opened.load(Ordering::Relaxed), 1);
+    let (pool, traffic) = pool(8);
+    for _ in 0..3 {
+        assert_eq!(exchange(&pool, address).await, "ok");
+        assert_eq!(opened(&traffic), 1);
+    }
 }
 
 #[tokio::test]
 async fn connections_the_backend_closes_are_not_reused() {
     let address = backend(Duration::ZERO, false).await;
-    let (pool, opened) = pool(8);
+    let (pool, traffic) = pool(8);
     for _ in 0..3 {
-        assert_eq!(exchange(&pool, address).await.1, "ok");
+        assert_eq!(exchange(&pool, address).await, "ok");
     }
-    assert_eq!(opened.load(Ordering::Relaxed), 3);
+    assert_eq!(opened(&traffic), 3);
 }
 
 #[tokio::test]
 async fn at_the_limit_requests_wait_for_a_connection_to_come_back() {
     let address = backend(Duration::from_millis(50), true).await;
-    let (pool, opened) = pool(2);
+    let (pool, traffic) = pool(2);
     let requests: Vec<_> = (0..8)
         .map(|_| {
             let pool = pool.clone();
@@ -101,13 +106,9 @@ async fn at_the_limit_requests_wait_for_a_connection_to_come_back() {
         })
         .collect();
     for request in requests {
-        assert_eq!(request.await.expect("task").1, "ok");
+        assert_eq!(request.await.expect("task"), "ok");
     }
-    assert_eq!(
-        opened.load(Ordering::Relaxed),
-        2,
-        "never more than the limit"
-    );
+    assert_eq!(opened(&traffic), 2, "never more than the limit");
 }
 
 #[tokio::test]
@@ -123,6 +124,6 @@ async fn a_refused_connection_gives_its_room_back() {
     assert!(
         pool.lock()
             .get(&address)
-            .is_none_or(|backend| backend.open == 0)
+            .is_none_or(|connections| connections.open == 0)
     );
 }

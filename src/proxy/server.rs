@@ -21,10 +21,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-use super::ProxySettings;
 use super::access_log::AccessLog;
 use super::forward::Upstream;
 use super::handler::{Connection, Handler};
+use super::{BUFFER_LIMIT, ProxySettings};
 use crate::state::SharedState;
 
 /// Serves until the connection ends; on shutdown, lets it finish its requests and close
@@ -42,11 +42,6 @@ macro_rules! until_drained {
         }
     }};
 }
-
-/// hyper's per-connection read and write buffers grow up to this. With writes flattened into
-/// one buffer (one `write` per response instead of a `writev`: cheaper for small responses),
-/// a large body would otherwise grow each connection's buffer to hyper's 400 KiB default.
-pub(crate) const BUFFER_LIMIT: usize = 64 * 1024;
 
 type RequestFuture = std::pin::Pin<
     Box<
@@ -112,7 +107,7 @@ pub fn spawn_workers(
                 };
                 runtime.block_on(async move {
                     let handler = Arc::new(Handler {
-                        upstream: Upstream::new(&settings, state.upstream_connections.clone()),
+                        upstream: Upstream::new(&settings, state.traffic.clone(), index),
                         state,
                         settings: settings.clone(),
                         access_log,
@@ -160,9 +155,9 @@ async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let counters = &handler.state.connections;
-        counters.accepted.fetch_add(1, Ordering::Relaxed);
-        counters.open.fetch_add(1, Ordering::Relaxed);
+        let traffic = &handler.state.traffic;
+        traffic.connections_accepted.fetch_add(1, Ordering::Relaxed);
+        traffic.connections_open.fetch_add(1, Ordering::Relaxed);
         let connection = Connection { peer, local };
         connections.spawn(serve_connection(
             stream,
@@ -254,7 +249,10 @@ async fn serve_connection(
     if let Err(err) = served {
         debug!(peer = %connection.peer, error = %err, "connection ended with an error");
     }
-    state.connections.open.fetch_sub(1, Ordering::Relaxed);
+    state
+        .traffic
+        .connections_open
+        .fetch_sub(1, Ordering::Relaxed);
 }
 
 enum Protocol {

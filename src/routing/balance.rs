@@ -1,15 +1,17 @@
-//! Weighted round-robin over a backend pool, lock-free.
+//! Weighted round-robin over a balancer's backends, lock-free.
 //!
 //! The order is precomputed when the table is built (smooth weighted round-robin, as nginx does
 //! it), so a pick is one atomic increment and an index: over every full cycle each backend gets
 //! exactly its weight's share, and with equal weights `k * N` requests give each backend `k`.
+//! A member the caller cannot use (resting after a failure, already tried) costs one more
+//! increment: its turn passes to the next pick, so the others share its load evenly.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Longest schedule kept; larger weight sums are scaled down to fit.
 const MAX_SCHEDULE: u64 = 4096;
 
-/// The order in which a pool's members are picked.
+/// The order in which a balancer's members are picked.
 #[derive(Debug)]
 pub struct Schedule {
     order: Box<[u32]>,
@@ -39,11 +41,11 @@ impl Schedule {
         Some(self.order[turn % self.order.len()] as usize)
     }
 
-    /// The next member not in `tried`, for a retry; `None` when every member was tried.
-    pub fn next_untried(&self, tried: &[usize]) -> Option<usize> {
+    /// The next member for which `usable` holds; `None` when no turn of a whole cycle gives one.
+    pub fn next_where(&self, usable: impl Fn(usize) -> bool) -> Option<usize> {
         for _ in 0..self.order.len() {
             let member = self.next()?;
-            if !tried.contains(&member) {
+            if usable(member) {
                 return Some(member);
             }
         }
@@ -152,9 +154,18 @@ mod tests {
     }
 
     #[test]
-    fn retries_skip_members_already_tried() {
+    fn unusable_members_are_passed_over_and_their_turns_shared_evenly() {
         let schedule = Schedule::new(&[1, 1, 1]);
-        assert_eq!(schedule.next_untried(&[0, 1]), Some(2));
-        assert_eq!(schedule.next_untried(&[0, 1, 2]), None);
+        let order: Vec<_> = (0..6)
+            .filter_map(|_| schedule.next_where(|member| member != 1))
+            .collect();
+        assert_eq!(order, vec![0, 2, 0, 2, 0, 2]);
+        assert_eq!(schedule.next_where(|member| member == 2), Some(2));
+        assert_eq!(
+            schedule.next_where(|_| false),
+            None,
+            "one cycle, then give up"
+        );
+        assert_eq!(Schedule::new(&[]).next_where(|_| true), None);
     }
 }

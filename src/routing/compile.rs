@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -14,7 +15,7 @@ use super::network::choose_network;
 use super::report::{ServiceReport, ServiceStatus, TaskReport};
 use super::rule::Rule;
 use super::traefik_v1::{LabelSettings, ServiceLabels, parse_rule, parse_service_labels};
-use crate::discovery::model::{ClusterSnapshot, Network, Node, Service, StaticService, Task};
+use crate::cluster::{ClusterSnapshot, Network, Node, Service, StaticService, Task};
 
 /// Settings that change how a snapshot becomes routes.
 #[derive(Clone, Debug)]
@@ -22,6 +23,8 @@ pub struct RoutingSettings {
     pub labels: LabelSettings,
     /// `--network`: the network to reach tasks on when a service has no network label.
     pub default_network: Option<String>,
+    /// How long a backend that got no response is passed over (zero: never).
+    pub failure_cooldown: Duration,
 }
 
 /// Everything that decides where requests go. Two equal specs route identically.
@@ -29,10 +32,12 @@ pub struct RoutingSettings {
 pub struct RoutingSpec {
     /// Highest priority first: the order rules are tried in.
     pub routes: Vec<RouteDef>,
-    /// Backend pools by name; routes refer to them by name.
-    pub pools: BTreeMap<String, Vec<BackendDef>>,
+    /// Balancers (named sets of backends) by name; routes refer to them by name.
+    pub balancers: BTreeMap<String, Vec<BackendDef>>,
     pub skipped: Vec<SkippedService>,
     pub warnings: Vec<ServiceWarning>,
+    /// Passive health: how long a backend that got no response is passed over.
+    pub failure_cooldown: Duration,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -44,7 +49,7 @@ pub struct RouteDef {
     pub rule: Rule,
     pub priority: u32,
     pub pass_host_header: bool,
-    pub pool: String,
+    pub balancer: String,
 }
 
 /// One address requests can be sent to.
@@ -104,6 +109,7 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
     services.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut compiled = Compiled::default();
+    compiled.spec.failure_cooldown = settings.failure_cooldown;
     for service in services {
         let tasks = tasks_by_service
             .get(service.id.as_str())
@@ -183,9 +189,9 @@ fn compile_swarm_service(
                     Some(segment) => format!("{}/{segment}", service.name),
                     None => service.name.clone(),
                 };
-                let pool = compiled
+                let balancer = compiled
                     .spec
-                    .pools
+                    .balancers
                     .entry(route.backend.clone())
                     .or_default();
                 for task in tasks.iter().filter(|task| is_routable(task, context.nodes)) {
@@ -197,7 +203,7 @@ fn compile_swarm_service(
                         continue;
                     };
                     let node = task.node_id.as_deref().and_then(|id| context.nodes.get(id));
-                    pool.push(BackendDef {
+                    balancer.push(BackendDef {
                         task_id: Some(task.id.clone()),
                         service: service.name.clone(),
                         slot: task.slot,
@@ -215,7 +221,7 @@ fn compile_swarm_service(
                     rule: route.rule,
                     priority: route.priority,
                     pass_host_header: route.pass_host_header,
-                    pool: route.backend,
+                    balancer: route.backend,
                 });
             }
         }
@@ -259,7 +265,7 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
             });
             compiled
                 .spec
-                .pools
+                .balancers
                 .entry(name.clone())
                 .or_default()
                 .extend(backends);
@@ -275,7 +281,7 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
                 rule,
                 priority,
                 pass_host_header: service.pass_host_header.unwrap_or(true),
-                pool: name,
+                balancer: name,
             });
         }
     }
@@ -283,17 +289,18 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
 }
 
 /// Orders routes by priority (ties by name, so the order never depends on the API's order),
-/// sorts pools, and warns when one route hides another.
+/// sorts each balancer's backends, and warns when one route hides another.
 fn finish(spec: &mut RoutingSpec) {
     spec.routes.sort_by(|a, b| {
         b.priority
             .cmp(&a.priority)
             .then_with(|| a.name.cmp(&b.name))
     });
-    for pool in spec.pools.values_mut() {
-        pool.sort_by(|a, b| (a.slot, &a.task_id, a.address).cmp(&(b.slot, &b.task_id, b.address)));
+    for backends in spec.balancers.values_mut() {
+        backends
+            .sort_by(|a, b| (a.slot, &a.task_id, a.address).cmp(&(b.slot, &b.task_id, b.address)));
         let mut seen = std::collections::HashSet::new();
-        pool.retain(|backend| seen.insert(backend.address));
+        backends.retain(|backend| seen.insert(backend.address));
     }
     let mut first_with_rule: HashMap<(&str, u32), &str> = HashMap::new();
     let mut shadowed = Vec::new();
@@ -318,4 +325,4 @@ fn finish(spec: &mut RoutingSpec) {
 
 #[cfg(test)]
 #[path = "compile_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::*;
-use crate::discovery::model::{ServiceMode, TaskAddress};
+use crate::cluster::{ServiceMode, TaskAddress};
 
 pub(crate) fn settings() -> RoutingSettings {
     RoutingSettings {
@@ -12,6 +12,7 @@ pub(crate) fn settings() -> RoutingSettings {
             exposed_by_default: true,
         },
         default_network: None,
+        failure_cooldown: std::time::Duration::from_secs(1),
     }
 }
 
@@ -103,8 +104,8 @@ const WEB: &[(&str, &str)] = &[
     ("traefik.frontend.rule", "PathPrefixStrip: /web/"),
 ];
 
-fn addresses(spec: &RoutingSpec, pool: &str) -> Vec<String> {
-    spec.pools[pool]
+fn addresses(spec: &RoutingSpec, balancer: &str) -> Vec<String> {
+    spec.balancers[balancer]
         .iter()
         .map(|backend| backend.address.to_string())
         .collect()
@@ -199,12 +200,18 @@ fn services_naming_the_same_backend_share_one_weighted_pool() {
         addresses(&compiled.spec, "app"),
         vec!["10.0.1.1:80", "10.0.1.2:81"]
     );
-    let weights: Vec<u32> = compiled.spec.pools["app"]
+    let weights: Vec<u32> = compiled.spec.balancers["app"]
         .iter()
         .map(|b| b.weight)
         .collect();
     assert_eq!(weights, vec![3, 1]);
-    assert!(compiled.spec.routes.iter().all(|route| route.pool == "app"));
+    assert!(
+        compiled
+            .spec
+            .routes
+            .iter()
+            .all(|route| route.balancer == "app")
+    );
     assert!(
         compiled
             .spec

@@ -1,11 +1,15 @@
-//! Labels → rules → an immutable routing table. Pure and synchronous: no I/O, no Docker types.
+//! Cluster snapshot → rules → an immutable routing table. Pure and synchronous: no I/O, and
+//! nothing from discovery; it reads only the plain [`crate::cluster`] model.
 //!
 //! - [`traefik_v1`] reads a service's labels into route settings and rules;
-//! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites;
+//! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
+//!   [`host`] the canonical form hosts are compared in;
 //! - [`network`] chooses which network a service's tasks are reached on;
-//! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`], one service at a time;
+//! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`], one service at a time, and
+//!   [`report`] into the per-service view operators read; [`error`](SkipReason) says why a
+//!   service or rule was rejected;
 //! - [`table`] builds the published [`RoutingTable`], with [`index`] for lookups and
-//!   [`balance`] for round-robin picks.
+//!   [`balance`] for the round-robin order of each [`Balancer`].
 
 pub mod balance;
 pub mod compile;
@@ -23,4 +27,4 @@ pub use compile::{Compiled, RoutingSettings, RoutingSpec, compile};
 pub use error::{RuleError, SkipReason};
 pub use report::ServiceReport;
 pub use rule::RequestView;
-pub use table::{Backend, BackendPool, Route, RoutingTable};
+pub use table::{Backend, Balancer, Route, RoutingTable};

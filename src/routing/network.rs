@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::discovery::model::{Network, Service};
+use crate::cluster::{Network, Service};
 use crate::routing::SkipReason;
 
 /// Chooses the network: the service's label, else `--network` when the service is attached to
@@ -80,7 +80,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::discovery::model::ServiceMode;
+    use crate::cluster::ServiceMode;
 
     fn network(id: &str, name: &str, ingress: bool) -> Network {
         Network {

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::SkipReason;
-use crate::discovery::model::{Network, Node, Service, ServiceMode, StaticService, Task};
+use crate::cluster::{Network, Node, Service, ServiceMode, StaticService, Task};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ServiceReport {

@@ -1,13 +1,13 @@
-//! The immutable routing table the proxy reads: routes in priority order, their backend pools,
-//! the lookup index, and the spec it was built from.
+//! The immutable routing table the proxy reads: routes in priority order, the balancers they
+//! send to, the lookup index, and the spec it was built from.
 //!
-//! A table is never modified. Discovery builds a new one and publishes it atomically; requests
-//! in flight keep the table they started with.
+//! A table is never modified. The publisher builds a new one from a new spec and publishes it
+//! whole (see [`crate::published`]); requests in flight keep the table they started with.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use http::HeaderValue;
 use http::uri::Authority;
@@ -32,16 +32,18 @@ pub struct RoutingTable {
 #[derive(Debug)]
 pub struct Route {
     pub def: RouteDef,
-    pub pool: Arc<BackendPool>,
+    pub balancer: Arc<Balancer>,
     pub stats: Arc<RouteStats>,
 }
 
-/// The backends of one pool and the order they are picked in.
+/// A named set of backends (a Traefik "backend" or load-balanced service) and the order they
+/// are picked in.
 #[derive(Debug)]
-pub struct BackendPool {
+pub struct Balancer {
     pub name: String,
     pub backends: Vec<Backend>,
     schedule: Schedule,
+    failure_cooldown: Duration,
 }
 
 #[derive(Debug)]
@@ -55,18 +57,13 @@ pub struct Backend {
 }
 
 impl RoutingTable {
-    /// A table that routes nothing: what the proxy serves before discovery first succeeds.
-    pub fn empty() -> Self {
-        RoutingTable::build(RoutingSpec::default(), 0, &StatsRegistry::default())
-    }
-
     pub fn build(spec: RoutingSpec, generation: u64, stats: &StatsRegistry) -> Self {
-        let pools: HashMap<&str, Arc<BackendPool>> = spec
-            .pools
+        let balancers: HashMap<&str, Arc<Balancer>> = spec
+            .balancers
             .iter()
             .map(|(name, backends)| {
-                let pool = BackendPool::new(name, backends, stats);
-                (name.as_str(), Arc::new(pool))
+                let balancer = Balancer::new(name, backends, spec.failure_cooldown, stats);
+                (name.as_str(), Arc::new(balancer))
             })
             .collect();
         let mut index = RouteIndex::default();
@@ -78,13 +75,16 @@ impl RoutingTable {
                 def.rule.expr.required_hosts(),
                 def.rule.expr.required_path_prefixes(),
             );
-            let pool = pools
-                .get(def.pool.as_str())
+            let balancer = balancers
+                .get(def.balancer.as_str())
                 .cloned()
-                .unwrap_or_else(|| Arc::new(BackendPool::new(&def.pool, &[], stats)));
+                .unwrap_or_else(|| {
+                    let empty = Balancer::new(&def.balancer, &[], spec.failure_cooldown, stats);
+                    Arc::new(empty)
+                });
             routes.push(Arc::new(Route {
                 def: def.clone(),
-                pool,
+                balancer,
                 stats: stats.route(&def.name),
             }));
         }
@@ -111,10 +111,15 @@ impl RoutingTable {
     }
 }
 
-impl BackendPool {
-    fn new(name: &str, backends: &[BackendDef], stats: &StatsRegistry) -> Self {
+impl Balancer {
+    fn new(
+        name: &str,
+        backends: &[BackendDef],
+        failure_cooldown: Duration,
+        stats: &StatsRegistry,
+    ) -> Self {
         let weights: Vec<u32> = backends.iter().map(|backend| backend.weight).collect();
-        BackendPool {
+        Balancer {
             name: name.to_owned(),
             backends: backends
                 .iter()
@@ -127,19 +132,36 @@ impl BackendPool {
                 })
                 .collect(),
             schedule: Schedule::new(&weights),
+            failure_cooldown,
         }
     }
 
-    /// The next backend in round-robin order, with its position for retries.
+    /// The next backend in round-robin order, with its position for retries. A backend resting
+    /// after a failure is passed over, unless every backend is.
     pub fn pick(&self) -> Option<(usize, &Backend)> {
-        let position = self.schedule.next()?;
+        let position = self
+            .schedule
+            .next_where(|member| !self.is_resting(member))
+            .or_else(|| self.schedule.next())?;
         Some((position, &self.backends[position]))
     }
 
-    /// The next backend not tried yet by this request.
+    /// The next backend this request has not tried yet, preferring one that is not resting.
     pub fn pick_untried(&self, tried: &[usize]) -> Option<(usize, &Backend)> {
-        let position = self.schedule.next_untried(tried)?;
+        let untried = |member: usize| !tried.contains(&member);
+        let position = self
+            .schedule
+            .next_where(|member| untried(member) && !self.is_resting(member))
+            .or_else(|| self.schedule.next_where(untried))?;
         Some((position, &self.backends[position]))
+    }
+
+    /// Whether the backend at `position` got no response less than the cooldown ago (passive
+    /// health; see [`BackendStats::is_resting`]).
+    pub fn is_resting(&self, position: usize) -> bool {
+        self.backends[position]
+            .stats
+            .is_resting(self.failure_cooldown)
     }
 
     pub fn is_empty(&self) -> bool {

@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use http::{HeaderMap, Method};
 
@@ -13,18 +14,18 @@ fn route(name: &str, rule: &str, priority: u32) -> RouteDef {
         rule: parse_rule(rule).expect("valid rule"),
         priority,
         pass_host_header: true,
-        pool: name.into(),
+        balancer: name.into(),
     }
 }
 
 fn table(routes: Vec<RouteDef>) -> RoutingTable {
-    let pools = routes
+    let balancers = routes
         .iter()
-        .map(|route| (route.pool.clone(), Vec::new()))
+        .map(|route| (route.balancer.clone(), Vec::new()))
         .collect::<BTreeMap<_, _>>();
     let spec = RoutingSpec {
         routes,
-        pools,
+        balancers,
         ..RoutingSpec::default()
     };
     RoutingTable::build(spec, 1, &StatsRegistry::default())
@@ -100,15 +101,14 @@ fn the_last_of_ten_thousand_routes_is_found() {
 }
 
 #[test]
-fn a_route_without_backends_has_an_empty_pool() {
+fn a_route_without_backends_has_an_empty_balancer() {
     let table = table(vec![route("lonely", "Path: /", 1)]);
     let found = &table.routes()[0];
-    assert!(found.pool.is_empty());
-    assert!(found.pool.pick().is_none());
+    assert!(found.balancer.is_empty());
+    assert!(found.balancer.pick().is_none());
 }
 
-#[test]
-fn picks_rotate_over_the_pool_and_retries_avoid_tried_backends() {
+fn three_backends(failure_cooldown: Duration) -> RoutingTable {
     let backend = |host: u8| BackendDef {
         task_id: Some(format!("t{host}")),
         service: "web".into(),
@@ -120,14 +120,20 @@ fn picks_rotate_over_the_pool_and_retries_avoid_tried_backends() {
     };
     let mut spec = RoutingSpec {
         routes: vec![route("web", "Path: /", 1)],
+        failure_cooldown,
         ..RoutingSpec::default()
     };
-    spec.pools
+    spec.balancers
         .insert("web".into(), vec![backend(1), backend(2), backend(3)]);
-    let table = RoutingTable::build(spec, 1, &StatsRegistry::default());
-    let pool = &table.routes()[0].pool;
+    RoutingTable::build(spec, 1, &StatsRegistry::default())
+}
+
+#[test]
+fn picks_rotate_over_the_balancer_and_retries_avoid_tried_backends() {
+    let table = three_backends(Duration::from_secs(3600));
+    let balancer = &table.routes()[0].balancer;
     let picked: Vec<String> = (0..6)
-        .filter_map(|_| pool.pick())
+        .filter_map(|_| balancer.pick())
         .map(|(_, backend)| backend.authority.to_string())
         .collect();
     assert_eq!(
@@ -141,8 +147,48 @@ fn picks_rotate_over_the_pool_and_retries_avoid_tried_backends() {
             "10.0.0.3:80"
         ]
     );
-    let (position, _) = pool.pick_untried(&[0, 1]).expect("one left");
+    let (position, _) = balancer.pick_untried(&[0, 1]).expect("one left");
     assert_eq!(position, 2);
+    assert!(balancer.pick_untried(&[0, 1, 2]).is_none());
+}
+
+#[test]
+fn a_backend_that_just_failed_is_passed_over_but_never_all_of_them() {
+    let table = three_backends(Duration::from_secs(3600));
+    let balancer = &table.routes()[0].balancer;
+    let name = |pick: Option<(usize, &Backend)>| pick.map(|(position, _)| position);
+    balancer.backends[1].stats.record_failure();
+    let picked: Vec<_> = (0..4).map(|_| name(balancer.pick())).collect();
+    assert_eq!(picked, vec![Some(0), Some(2), Some(0), Some(2)]);
+    assert_eq!(
+        name(balancer.pick_untried(&[0, 2])),
+        Some(1),
+        "a retry still takes a resting backend when it is the only one left"
+    );
+    balancer.backends[0].stats.record_failure();
+    balancer.backends[2].stats.record_failure();
+    assert!(
+        balancer.pick().is_some(),
+        "when every backend rests, round-robin goes on over all of them"
+    );
+    balancer.backends[1]
+        .stats
+        .record_response(200, Duration::from_millis(1));
+    let picked: Vec<_> = (0..2).map(|_| name(balancer.pick())).collect();
+    assert_eq!(
+        picked,
+        vec![Some(1), Some(1)],
+        "the one that answered again"
+    );
+}
+
+#[test]
+fn a_zero_cooldown_turns_passive_health_off() {
+    let table = three_backends(Duration::ZERO);
+    let balancer = &table.routes()[0].balancer;
+    balancer.backends[0].stats.record_failure();
+    assert!(!balancer.is_resting(0));
+    assert_eq!(balancer.pick().map(|(position, _)| position), Some(0));
 }
 
 #[test]

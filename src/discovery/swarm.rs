@@ -1,4 +1,5 @@
-//! Keeps the published cluster snapshot in step with the swarm.
+//! The swarm provider: keeps its part of the cluster (services, tasks, networks, nodes) in
+//! step with the swarm.
 //!
 //! Swarm sends no task events, so events are only a trigger: any service, node, network or
 //! container event re-lists at once. Between events the swarm is polled, fast while it is
@@ -18,8 +19,8 @@ use tracing::{debug, info, warn};
 use super::DiscoveryError;
 use super::docker::DockerClient;
 use super::endpoint::DockerEndpoint;
-use super::model::ClusterSnapshot;
 use super::status::DiscoveryStatus;
+use crate::cluster::ClusterSnapshot;
 
 /// How often and how patiently discovery asks the API.
 #[derive(Clone, Debug)]
@@ -37,25 +38,12 @@ pub struct PollSettings {
     pub backoff_max: Duration,
 }
 
-impl Default for PollSettings {
-    fn default() -> Self {
-        PollSettings {
-            quiet_interval: Duration::from_secs(1),
-            active_interval: Duration::from_millis(200),
-            active_window: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(10),
-            backoff_min: Duration::from_millis(250),
-            backoff_max: Duration::from_secs(10),
-        }
-    }
-}
-
-/// Runs discovery against one endpoint until `shutdown` is cancelled.
-pub struct DockerWatcher {
-    pub endpoint: DockerEndpoint,
-    pub settings: PollSettings,
-    pub snapshots: watch::Sender<ClusterSnapshot>,
-    pub status: watch::Sender<DiscoveryStatus>,
+/// Lists one Docker endpoint's swarm into its own part of the cluster, until shut down.
+pub struct SwarmProvider {
+    endpoint: DockerEndpoint,
+    settings: PollSettings,
+    part: watch::Sender<ClusterSnapshot>,
+    status: watch::Sender<DiscoveryStatus>,
 }
 
 /// Why a connected session ended.
@@ -64,7 +52,23 @@ enum SessionEnd {
     Failed(DiscoveryError),
 }
 
-impl DockerWatcher {
+impl SwarmProvider {
+    /// `part` is this provider's channel (from [`super::Providers::register`]); `status` is
+    /// what the admin API shows about discovery.
+    pub fn new(
+        endpoint: DockerEndpoint,
+        settings: PollSettings,
+        part: watch::Sender<ClusterSnapshot>,
+        status: watch::Sender<DiscoveryStatus>,
+    ) -> Self {
+        SwarmProvider {
+            endpoint,
+            settings,
+            part,
+            status,
+        }
+    }
+
     pub async fn run(self, shutdown: CancellationToken) {
         let endpoint = self.endpoint.to_string();
         self.status.send_modify(|status| {
@@ -210,20 +214,12 @@ impl DockerWatcher {
         }
     }
 
-    /// Publishes the swarm part of the snapshot; true when it changed.
-    fn publish(&self, swarm: ClusterSnapshot) -> bool {
-        self.snapshots.send_if_modified(|current| {
-            let changed = !current.synced
-                || current.services != swarm.services
-                || current.tasks != swarm.tasks
-                || current.networks != swarm.networks
-                || current.nodes != swarm.nodes;
+    /// Publishes a full listing as this provider's part; true when it changed.
+    fn publish(&self, listed: ClusterSnapshot) -> bool {
+        self.part.send_if_modified(|current| {
+            let changed = *current != listed;
             if changed {
-                current.services = swarm.services;
-                current.tasks = swarm.tasks;
-                current.networks = swarm.networks;
-                current.nodes = swarm.nodes;
-                current.synced = true;
+                *current = listed;
             }
             changed
         })

@@ -1,6 +1,9 @@
 //! Settings from flags, `HAWSER_*` environment variables and an optional TOML file, validated
 //! once into typed values. Flags and environment variables win over the file; the file wins
-//! over the built-in defaults. The file's keys are the flags' names without `--`.
+//! over the built-in defaults ([`defaults`], the one place they are written). The file's keys
+//! are the flags' names without `--`.
+
+pub mod defaults;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,6 +14,8 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 use serde::Deserialize;
 use thiserror::Error;
+
+use defaults::{help, with_default};
 
 use crate::discovery::{DockerEndpoint, PollSettings, TlsFiles};
 use crate::proxy::{AccessLogFormat, ProxySettings};
@@ -52,8 +57,7 @@ pub struct Options {
     #[arg(long, env = "HAWSER_CONFIG")]
     #[serde(skip)]
     pub config: Option<PathBuf>,
-    /// Docker Engine API: unix:///path or tcp://host:port [default: $DOCKER_HOST, else unix:///var/run/docker.sock].
-    #[arg(long, env = "HAWSER_DOCKER_HOST")]
+    #[arg(long, env = "HAWSER_DOCKER_HOST", help = with_default("Docker Engine API: unix:///path or tcp://host:port", format!("$DOCKER_HOST, else {}", defaults::DOCKER_HOST)))]
     pub docker_host: Option<String>,
     /// CA certificate to verify the daemon with (TLS) [default: $DOCKER_CERT_PATH/ca.pem].
     #[arg(long, env = "HAWSER_DOCKER_TLS_CA")]
@@ -70,14 +74,11 @@ pub struct Options {
     /// Static routes file (TOML), reloaded when it changes.
     #[arg(long, env = "HAWSER_FILE")]
     pub file: Option<PathBuf>,
-    /// Proxy entry point [default: 0.0.0.0:80].
-    #[arg(long, env = "HAWSER_LISTEN")]
+    #[arg(long, env = "HAWSER_LISTEN", help = help("Proxy entry point", defaults::LISTEN))]
     pub listen: Option<SocketAddr>,
-    /// Admin API, dashboard and metrics [default: 0.0.0.0:8080].
-    #[arg(long, env = "HAWSER_ADMIN_LISTEN")]
+    #[arg(long, env = "HAWSER_ADMIN_LISTEN", help = help("Admin API, dashboard and metrics", defaults::ADMIN_LISTEN))]
     pub admin_listen: Option<SocketAddr>,
-    /// Label prefix to read [default: traefik].
-    #[arg(long, env = "HAWSER_LABEL_PREFIX")]
+    #[arg(long, env = "HAWSER_LABEL_PREFIX", help = help("Label prefix to read", defaults::LABEL_PREFIX))]
     pub label_prefix: Option<String>,
     /// Network to reach tasks on when a service has no <prefix>.docker.network label.
     #[arg(long, env = "HAWSER_NETWORK")]
@@ -85,8 +86,7 @@ pub struct Options {
     /// Services without a rule get Host:<service>.<domain>.
     #[arg(long, env = "HAWSER_DOMAIN")]
     pub domain: Option<String>,
-    /// Route services that have no <prefix>.enable label [default: true].
-    #[arg(long, env = "HAWSER_EXPOSED_BY_DEFAULT", num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, env = "HAWSER_EXPOSED_BY_DEFAULT", num_args = 0..=1, default_missing_value = "true", help = help("Route services that have no <prefix>.enable label", defaults::EXPOSED_BY_DEFAULT))]
     pub exposed_by_default: Option<bool>,
     /// error, warn, info, debug or trace [default: info].
     #[arg(long, env = "HAWSER_LOG_LEVEL", value_enum)]
@@ -100,47 +100,36 @@ pub struct Options {
     /// Proxy worker threads [default: the number of CPUs].
     #[arg(long, env = "HAWSER_WORKERS")]
     pub workers: Option<usize>,
-    /// Time for a client to send request headers; also the HTTP/1.1 idle keep-alive limit [default: 30s].
-    #[arg(long, env = "HAWSER_HEADER_READ_TIMEOUT")]
+    #[arg(long, env = "HAWSER_HEADER_READ_TIMEOUT", help = help("Time for a client to send request headers; also the HTTP/1.1 idle keep-alive limit", defaults::HEADER_READ_TIMEOUT))]
     pub header_read_timeout: Option<DurationArg>,
-    /// Time to connect to a backend [default: 5s].
-    #[arg(long, env = "HAWSER_BACKEND_CONNECT_TIMEOUT")]
+    #[arg(long, env = "HAWSER_BACKEND_CONNECT_TIMEOUT", help = help("Time to connect to a backend", defaults::BACKEND_CONNECT_TIMEOUT))]
     pub backend_connect_timeout: Option<DurationArg>,
-    /// Time for a backend to send response headers; then 504 [default: 60s].
-    #[arg(long, env = "HAWSER_BACKEND_RESPONSE_TIMEOUT")]
+    #[arg(long, env = "HAWSER_BACKEND_RESPONSE_TIMEOUT", help = help("Time for a backend to send response headers; then 504", defaults::BACKEND_RESPONSE_TIMEOUT))]
     pub backend_response_timeout: Option<DurationArg>,
-    /// How long idle backend connections are kept for reuse [default: 60s].
-    #[arg(long, env = "HAWSER_BACKEND_IDLE_TIMEOUT")]
+    #[arg(long, env = "HAWSER_BACKEND_IDLE_TIMEOUT", help = help("How long idle backend connections are kept for reuse", defaults::BACKEND_IDLE_TIMEOUT))]
     pub backend_idle_timeout: Option<DurationArg>,
-    /// Connections each worker may open to one backend; more requests wait for one [default: 256].
-    #[arg(long, env = "HAWSER_BACKEND_MAX_CONNECTIONS")]
+    #[arg(long, env = "HAWSER_BACKEND_MAX_CONNECTIONS", help = help("Connections each worker may open to one backend; more requests wait for one", defaults::BACKEND_MAX_CONNECTIONS))]
     pub backend_max_connections: Option<usize>,
-    /// Extra attempts on other backends when it is safe [default: 2].
-    #[arg(long, env = "HAWSER_RETRIES")]
+    #[arg(long, env = "HAWSER_BACKEND_FAILURE_COOLDOWN", help = help("How long a backend that got no response is passed over while others answer; 0s: never", defaults::BACKEND_FAILURE_COOLDOWN))]
+    pub backend_failure_cooldown: Option<DurationArg>,
+    #[arg(long, env = "HAWSER_RETRIES", help = help("Extra attempts on other backends when it is safe", defaults::RETRIES))]
     pub retries: Option<usize>,
-    /// Time in-flight requests get to finish after SIGTERM/SIGINT [default: 10s].
-    #[arg(long, env = "HAWSER_GRACE_PERIOD")]
+    #[arg(long, env = "HAWSER_GRACE_PERIOD", help = help("Time in-flight requests get to finish after SIGTERM/SIGINT", defaults::GRACE_PERIOD))]
     pub grace_period: Option<DurationArg>,
     /// Comma-separated networks (CIDR) whose X-Forwarded-* headers are trusted [default: none].
     #[arg(long, env = "HAWSER_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<IpNet>>,
-    /// Swarm polling while quiet [default: 1s].
-    #[arg(long, env = "HAWSER_POLL_INTERVAL")]
+    #[arg(long, env = "HAWSER_POLL_INTERVAL", help = help("Swarm polling while quiet", defaults::POLL_INTERVAL))]
     pub poll_interval: Option<DurationArg>,
-    /// Swarm polling while it converges (tasks starting/stopping, updates, recent events) [default: 200ms].
-    #[arg(long, env = "HAWSER_POLL_INTERVAL_ACTIVE")]
+    #[arg(long, env = "HAWSER_POLL_INTERVAL_ACTIVE", help = help("Swarm polling while it converges (tasks starting/stopping, updates, recent events)", defaults::POLL_INTERVAL_ACTIVE))]
     pub poll_interval_active: Option<DurationArg>,
-    /// How long polling stays fast after an event or a change [default: 10s].
-    #[arg(long, env = "HAWSER_ACTIVE_WINDOW")]
+    #[arg(long, env = "HAWSER_ACTIVE_WINDOW", help = help("How long polling stays fast after an event or a change", defaults::ACTIVE_WINDOW))]
     pub active_window: Option<DurationArg>,
-    /// Timeout of each Docker API call [default: 10s].
-    #[arg(long, env = "HAWSER_DOCKER_TIMEOUT")]
+    #[arg(long, env = "HAWSER_DOCKER_TIMEOUT", help = help("Timeout of each Docker API call", defaults::DOCKER_TIMEOUT))]
     pub docker_timeout: Option<DurationArg>,
-    /// Longest wait between retries while the Docker API is unavailable [default: 10s].
-    #[arg(long, env = "HAWSER_DOCKER_BACKOFF_MAX")]
+    #[arg(long, env = "HAWSER_DOCKER_BACKOFF_MAX", help = help("Longest wait between retries while the Docker API is unavailable", defaults::DOCKER_BACKOFF_MAX))]
     pub docker_backoff_max: Option<DurationArg>,
-    /// How often the --file routes file is checked for changes [default: 1s].
-    #[arg(long, env = "HAWSER_FILE_POLL_INTERVAL")]
+    #[arg(long, env = "HAWSER_FILE_POLL_INTERVAL", help = help("How often the --file routes file is checked for changes", defaults::FILE_POLL_INTERVAL))]
     pub file_poll_interval: Option<DurationArg>,
 }
 
@@ -227,6 +216,7 @@ impl Options {
             backend_response_timeout,
             backend_idle_timeout,
             backend_max_connections,
+            backend_failure_cooldown,
             retries,
             grace_period,
             trusted_proxies,
@@ -239,20 +229,14 @@ impl Options {
         )
     }
 
-    /// The admin address, as `resolve` would set it.
+    /// The admin address, as `resolve` sets it.
     pub fn admin_listen(&self) -> SocketAddr {
-        self.admin_listen
-            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8080)))
+        self.admin_listen.unwrap_or(defaults::ADMIN_LISTEN)
     }
 
     /// Applies defaults and validates.
     pub fn resolve(self) -> Result<Settings, ConfigError> {
-        let seconds = |value: Option<DurationArg>, default: u64| {
-            value.map_or(Duration::from_secs(default), |d| d.0)
-        };
-        let millis = |value: Option<DurationArg>, default: u64| {
-            value.map_or(Duration::from_millis(default), |d| d.0)
-        };
+        let or = |value: Option<DurationArg>, default: Duration| value.map_or(default, |d| d.0);
         let no_docker = self.no_docker.unwrap_or(false);
         if no_docker && self.file.is_none() {
             return Err(ConfigError::Invalid(
@@ -270,7 +254,7 @@ impl Options {
                         .ok()
                         .filter(|url| !url.is_empty())
                 })
-                .unwrap_or_else(|| "unix:///var/run/docker.sock".to_owned());
+                .unwrap_or_else(|| defaults::DOCKER_HOST.to_owned());
             Some(DockerEndpoint::parse(&url, self.tls_files())?)
         };
         let workers = self
@@ -279,7 +263,10 @@ impl Options {
         if workers == 0 {
             return Err(ConfigError::Invalid("--workers must be at least 1".into()));
         }
-        let prefix = self.label_prefix.unwrap_or_else(|| "traefik".to_owned());
+        let admin_listen = self.admin_listen();
+        let prefix = self
+            .label_prefix
+            .unwrap_or_else(|| defaults::LABEL_PREFIX.to_owned());
         if prefix.is_empty() || prefix.ends_with('.') {
             return Err(ConfigError::Invalid(format!(
                 "--label-prefix {prefix:?} must be non-empty, without a trailing dot"
@@ -288,24 +275,28 @@ impl Options {
         Ok(Settings {
             docker,
             file: self.file,
-            file_poll_interval: seconds(self.file_poll_interval, 1),
-            admin_listen: self
-                .admin_listen
-                .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 8080))),
+            file_poll_interval: or(self.file_poll_interval, defaults::FILE_POLL_INTERVAL),
+            admin_listen,
             log_level: self.log_level.unwrap_or_default(),
             log_format: self.log_format.unwrap_or_default(),
             proxy: ProxySettings {
-                listen: self
-                    .listen
-                    .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 80))),
+                listen: self.listen.unwrap_or(defaults::LISTEN),
                 workers,
-                header_read_timeout: seconds(self.header_read_timeout, 30),
-                backend_connect_timeout: seconds(self.backend_connect_timeout, 5),
-                backend_response_timeout: seconds(self.backend_response_timeout, 60),
-                backend_idle_timeout: seconds(self.backend_idle_timeout, 60),
-                backend_max_connections: self.backend_max_connections.unwrap_or(256),
-                retries: self.retries.unwrap_or(2),
-                grace_period: seconds(self.grace_period, 10),
+                header_read_timeout: or(self.header_read_timeout, defaults::HEADER_READ_TIMEOUT),
+                backend_connect_timeout: or(
+                    self.backend_connect_timeout,
+                    defaults::BACKEND_CONNECT_TIMEOUT,
+                ),
+                backend_response_timeout: or(
+                    self.backend_response_timeout,
+                    defaults::BACKEND_RESPONSE_TIMEOUT,
+                ),
+                backend_idle_timeout: or(self.backend_idle_timeout, defaults::BACKEND_IDLE_TIMEOUT),
+                backend_max_connections: self
+                    .backend_max_connections
+                    .unwrap_or(defaults::BACKEND_MAX_CONNECTIONS),
+                retries: self.retries.unwrap_or(defaults::RETRIES),
+                grace_period: or(self.grace_period, defaults::GRACE_PERIOD),
                 trusted_proxies: self.trusted_proxies.unwrap_or_default(),
                 access_log: self.access_log.unwrap_or_default(),
             },
@@ -313,17 +304,23 @@ impl Options {
                 labels: LabelSettings {
                     prefix,
                     domain: self.domain.filter(|domain| !domain.is_empty()),
-                    exposed_by_default: self.exposed_by_default.unwrap_or(true),
+                    exposed_by_default: self
+                        .exposed_by_default
+                        .unwrap_or(defaults::EXPOSED_BY_DEFAULT),
                 },
                 default_network: self.network.filter(|network| !network.is_empty()),
+                failure_cooldown: or(
+                    self.backend_failure_cooldown,
+                    defaults::BACKEND_FAILURE_COOLDOWN,
+                ),
             },
             poll: PollSettings {
-                quiet_interval: seconds(self.poll_interval, 1),
-                active_interval: millis(self.poll_interval_active, 200),
-                active_window: seconds(self.active_window, 10),
-                request_timeout: seconds(self.docker_timeout, 10),
-                backoff_min: millis(None, 250),
-                backoff_max: seconds(self.docker_backoff_max, 10),
+                quiet_interval: or(self.poll_interval, defaults::POLL_INTERVAL),
+                active_interval: or(self.poll_interval_active, defaults::POLL_INTERVAL_ACTIVE),
+                active_window: or(self.active_window, defaults::ACTIVE_WINDOW),
+                request_timeout: or(self.docker_timeout, defaults::DOCKER_TIMEOUT),
+                backoff_min: defaults::DOCKER_BACKOFF_MIN,
+                backoff_max: or(self.docker_backoff_max, defaults::DOCKER_BACKOFF_MAX),
             },
         })
     }
@@ -356,5 +353,4 @@ fn read_file(path: &Path) -> Result<Options, ConfigError> {
 }
 
 #[cfg(test)]
-#[path = "config_tests.rs"]
 mod tests;

@@ -1,8 +1,10 @@
 //! The cluster as routing sees it: plain data, no Docker client types.
 //!
-//! Discovery fills it from the Engine API (or the static file provider); routing compiles it.
-//! Only fields that can change a route or that operators want to see are kept, so two
-//! snapshots compare equal exactly when nothing of interest changed.
+//! The model both sides depend on: each discovery provider fills a part of it (the swarm
+//! provider services, tasks, networks and nodes; the file provider static services), the parts
+//! are merged into one snapshot, and routing compiles that. Only fields that can change a route
+//! or that operators want to see are kept, so two snapshots compare equal exactly when nothing
+//! of interest changed.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -18,9 +20,31 @@ pub struct ClusterSnapshot {
     pub nodes: Vec<Node>,
     /// Services from the static file provider, with fixed backend addresses.
     pub static_services: Vec<StaticService>,
-    /// Set once the swarm has been listed (or when there is no swarm to list): until then an
-    /// empty snapshot means "not known yet", not "no services".
+    /// Set once the provider has listed everything it knows: until then an empty part means
+    /// "not known yet", not "no services". A merged snapshot is synced when every part is.
     pub synced: bool,
+}
+
+impl ClusterSnapshot {
+    /// Several providers' parts as one cluster: their lists side by side, synced when every
+    /// part is (so no parts at all is a complete, empty cluster).
+    pub fn merge<'a>(parts: impl IntoIterator<Item = &'a ClusterSnapshot>) -> ClusterSnapshot {
+        let mut merged = ClusterSnapshot {
+            synced: true,
+            ..ClusterSnapshot::default()
+        };
+        for part in parts {
+            merged.services.extend_from_slice(&part.services);
+            merged.tasks.extend_from_slice(&part.tasks);
+            merged.networks.extend_from_slice(&part.networks);
+            merged.nodes.extend_from_slice(&part.nodes);
+            merged
+                .static_services
+                .extend_from_slice(&part.static_services);
+            merged.synced &= part.synced;
+        }
+        merged
+    }
 }
 
 /// A Swarm service.
@@ -130,5 +154,50 @@ impl Node {
     /// A node the managers cannot reach may still list its tasks as running; they are not.
     pub fn is_down(&self) -> bool {
         matches!(self.state.as_str(), "down" | "disconnected")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn static_service(name: &str) -> StaticService {
+        StaticService {
+            name: name.into(),
+            rule: "Path: /".into(),
+            priority: None,
+            pass_host_header: None,
+            weight: None,
+            backends: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn parts_merge_side_by_side_and_sync_only_together() {
+        let swarm = ClusterSnapshot {
+            nodes: vec![Node {
+                id: "n1".into(),
+                hostname: "leader".into(),
+                state: "ready".into(),
+                role: "manager".into(),
+            }],
+            synced: false,
+            ..ClusterSnapshot::default()
+        };
+        let file = ClusterSnapshot {
+            static_services: vec![static_service("legacy")],
+            synced: true,
+            ..ClusterSnapshot::default()
+        };
+        let merged = ClusterSnapshot::merge([&swarm, &file]);
+        assert_eq!(merged.nodes, swarm.nodes);
+        assert_eq!(merged.static_services, file.static_services);
+        assert!(!merged.synced, "the swarm part is not listed yet");
+        let listed = ClusterSnapshot {
+            synced: true,
+            ..swarm
+        };
+        assert!(ClusterSnapshot::merge([&listed, &file]).synced);
+        assert!(ClusterSnapshot::merge([]).synced, "nothing to wait for");
     }
 }

@@ -1,16 +1,16 @@
-//! Snapshot → compiled spec → published table. The table is rebuilt and swapped only when the
-//! spec changed, so a quiet swarm never churns, and each skipped service or warning is logged
-//! once, when it appears.
+//! The publisher: every provider's part merged, compiled, and published whenever a provider
+//! sends news. The table itself is swapped only when the compiled spec changed (see
+//! [`crate::published`]), so a quiet swarm never churns; each skipped service or warning is
+//! logged once, when it appears.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::discovery::ClusterSnapshot;
-use crate::routing::{RoutingSettings, RoutingSpec, RoutingTable, compile};
+use crate::discovery::Providers;
+use crate::routing::{RoutingSettings, RoutingSpec, compile};
 use crate::state::SharedState;
 
 /// What has been logged already.
@@ -21,42 +21,29 @@ struct Reported {
 }
 
 pub async fn run(
-    mut snapshots: watch::Receiver<ClusterSnapshot>,
+    mut providers: Providers,
     settings: RoutingSettings,
     state: Arc<SharedState>,
     shutdown: CancellationToken,
 ) {
     let mut reported = Reported::default();
     loop {
-        let (compiled, synced) = {
-            let snapshot = snapshots.borrow_and_update();
-            (compile(&snapshot, &settings), snapshot.synced)
-        };
+        let snapshot = providers.merged();
+        let compiled = compile(&snapshot, &settings);
         report(&compiled.spec, &mut reported);
-        state.services.store(Arc::new(compiled.services));
-        let current = state.table.load();
-        if current.spec != compiled.spec {
-            let generation = current.generation + 1;
-            let table = RoutingTable::build(compiled.spec, generation, &state.stats);
-            let backends: usize = table.spec.pools.values().map(Vec::len).sum();
+        if let Some(generation) = state.published.publish(compiled, snapshot.synced) {
+            let table = state.published.table();
+            let backends: usize = table.spec.balancers.values().map(Vec::len).sum();
             info!(
                 generation,
                 routes = table.routes().len(),
                 backends,
                 "routing table updated"
             );
-            state.table.store(Arc::new(table));
-            state.stats.prune();
-            state.table_changes.send_replace(generation);
-        }
-        if synced {
-            state
-                .ready
-                .send_if_modified(|ready| !std::mem::replace(ready, true));
         }
         tokio::select! {
             () = shutdown.cancelled() => return,
-            changed = snapshots.changed() => if changed.is_err() { return },
+            changed = providers.changed() => if !changed { return },
         }
     }
 }

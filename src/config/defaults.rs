@@ -1,0 +1,67 @@
+//! Every built-in default, once. Settings fall back to these, the flags' help shows them, and
+//! a test holds the README's flag table and `config/hawser.toml` to them.
+
+use std::fmt::Display;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+const ANY: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+
+pub const DOCKER_HOST: &str = "unix:///var/run/docker.sock";
+pub const LISTEN: SocketAddr = SocketAddr::new(ANY, 80);
+pub const ADMIN_LISTEN: SocketAddr = SocketAddr::new(ANY, 8080);
+pub const LABEL_PREFIX: &str = "traefik";
+pub const EXPOSED_BY_DEFAULT: bool = true;
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+pub const BACKEND_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+pub const BACKEND_RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
+pub const BACKEND_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+pub const BACKEND_MAX_CONNECTIONS: usize = 256;
+pub const BACKEND_FAILURE_COOLDOWN: Duration = Duration::from_secs(1);
+pub const RETRIES: usize = 2;
+pub const GRACE_PERIOD: Duration = Duration::from_secs(10);
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+pub const POLL_INTERVAL_ACTIVE: Duration = Duration::from_millis(200);
+pub const ACTIVE_WINDOW: Duration = Duration::from_secs(10);
+pub const DOCKER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The first retry delay after a Docker API failure (not a flag).
+pub const DOCKER_BACKOFF_MIN: Duration = Duration::from_millis(250);
+pub const DOCKER_BACKOFF_MAX: Duration = Duration::from_secs(10);
+pub const FILE_POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A default as the help and the README write it: `30s`, `200ms`, `0.0.0.0:80`, `true`.
+pub trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl Shown for Duration {
+    fn shown(&self) -> String {
+        if self.subsec_millis() == 0 {
+            format!("{}s", self.as_secs())
+        } else {
+            format!("{}ms", self.as_millis())
+        }
+    }
+}
+
+macro_rules! shown_by_display {
+    ($($type:ty),*) => {
+        $(impl Shown for $type {
+            fn shown(&self) -> String {
+                self.to_string()
+            }
+        })*
+    };
+}
+
+shown_by_display!(&str, SocketAddr, bool, usize);
+
+/// A flag's help: what it does, then its default.
+pub fn help(what: &str, default: impl Shown) -> String {
+    with_default(what, default.shown())
+}
+
+/// A flag's help with a default that is not one value (`$DOCKER_HOST, else ...`).
+pub fn with_default(what: &str, default: impl Display) -> String {
+    format!("{what} [default: {default}]")
+}
