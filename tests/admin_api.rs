@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use http::StatusCode;
 use serde_json::Value;
-use support::eventually;
 use support::hawser::Hawser;
 use support::http::{get, json};
 use support::stack::{Stack, seed_stack};
+use support::wait::eventually;
 
 async fn start() -> (Stack, Hawser) {
     let stack = seed_stack(&[]).await;

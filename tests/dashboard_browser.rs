@@ -17,11 +17,11 @@ use futures_util::FutureExt;
 use http::StatusCode;
 use serde_json::{Value, json};
 use support::browser::{Browser, Driver, full_page_height, save_screenshot, target_dir};
-use support::eventually;
 use support::hawser::Hawser;
 use support::http::{get, request};
 use support::stack::{Stack, seed_stack};
 use support::swarm::{new_service, new_task};
+use support::wait::eventually;
 
 /// Loopback addresses no other test file uses, for the tasks the test adds.
 const SPARE_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 9, 41);

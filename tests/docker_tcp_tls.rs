@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use http::StatusCode;
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-use support::eventually;
 use support::fake_docker::FakeDocker;
 use support::hawser::Hawser;
 use support::http::{get, json};
 use support::stack::seed_stack;
 use support::swarm::seed_on_loopback;
+use support::wait::eventually;
 use tokio_rustls::rustls;
 
 /// A CA, a server certificate for 127.0.0.1 and a client certificate, all as PEM.

@@ -10,15 +10,15 @@
 //! writes what it measured to target/e2e-report.md, and leaves the stack as it found it: `hello`
 //! at 2 replicas with the default update order, no e2e_* service.
 
-mod e2e_support;
+mod support;
 
 use std::time::Instant;
 
-use e2e_support::basic::{hello, spread};
-use e2e_support::changes::{bad_label, removal, restart, rolling};
-use e2e_support::lab::{Lab, Outcome};
-use e2e_support::scaling::scaling;
-use e2e_support::{Report, secs};
+use support::e2e::basic::{hello, spread};
+use support::e2e::changes::{bad_label, removal, restart, rolling};
+use support::e2e::lab::{Lab, Outcome};
+use support::e2e::scaling::scaling;
+use support::e2e::{Report, secs};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_demo_stack_on_a_three_node_swarm() {

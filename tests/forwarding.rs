@@ -14,10 +14,10 @@ use hyper::body::Frame;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
-use support::eventually;
 use support::hawser::Hawser;
 use support::http::{get, json, request, text};
 use support::stack::{Stack, seed_stack};
+use support::wait::eventually;
 use tokio_tungstenite::tungstenite::Message;
 
 async fn start(extra: &[&str]) -> (Stack, Hawser) {

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use http::StatusCode;
 use serde_json::json;
-use support::eventually;
 use support::hawser::Hawser;
 use support::http::{get, json};
 use support::stack::{Stack, seed_stack};
 use support::swarm::new_service;
+use support::wait::eventually;
 
 const SPARE_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 9, 1);
 

@@ -1,47 +1,13 @@
-//! Support for the end-to-end tests on the lab swarm (tests/e2e_swarm.rs): a fresh-connection
-//! HTTP client, the leader's Engine API and CLI, a steady load, and the report.
-#![allow(dead_code)]
+//! Support for the end-to-end tests on the lab swarm (tests/e2e_swarm.rs): the leader's Engine
+//! API and CLI, a steady load, the scenarios and the report. Requests go through the shared
+//! client in `support::http`; waits through `support::wait`.
 
 pub mod basic;
 pub mod changes;
 pub mod docker;
-pub mod http;
 pub mod lab;
 pub mod load;
 pub mod scaling;
-
-use std::future::Future;
-use std::time::{Duration, Instant};
-
-/// Polls `check` every `every` until it returns `Ok(Some(_))`; an error after `within`, naming
-/// `what` and the last thing `check` said.
-pub async fn until<T, F, Fut>(
-    within: Duration,
-    every: Duration,
-    what: &str,
-    mut check: F,
-) -> Result<T, String>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Option<T>, String>>,
-{
-    let deadline = Instant::now() + within;
-    let mut last = String::from("no answer yet");
-    loop {
-        match check().await {
-            Ok(Some(value)) => return Ok(value),
-            Ok(None) => {}
-            Err(err) => last = err,
-        }
-        if Instant::now() >= deadline {
-            return Err(format!(
-                "timed out after {:.0} s waiting for {what} (last: {last})",
-                within.as_secs_f64()
-            ));
-        }
-        tokio::time::sleep(every).await;
-    }
-}
 
 /// Median and maximum of some values (median of an even count: the mean of the middle two).
 pub fn median_max(values: &[f64]) -> Option<(f64, f64)> {
@@ -137,4 +103,17 @@ impl Report {
         }
         out
     }
+}
+
+/// The container hostname a demo server put in its answer: `Pong from H`, `Hello, X! (from H)`,
+/// `Tmp from H`.
+pub fn answered_by(body: &str) -> Option<String> {
+    let body = body.trim();
+    if let Some(start) = body.find("(from ") {
+        let rest = &body[start + "(from ".len()..];
+        return rest.strip_suffix(')').map(str::to_owned);
+    }
+    body.rsplit_once(" from ")
+        .map(|(_, host)| host.to_owned())
+        .filter(|host| !host.is_empty() && !host.contains(' '))
 }

@@ -7,10 +7,12 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
+use super::Report;
+use super::answered_by;
 use super::docker::{Docker, Task};
-use super::http::{Reply, answered_by, get};
 use super::load::{Load, LoadStats};
-use super::{Report, until};
+use crate::support::http::{Reply, get_within};
+use crate::support::wait::until;
 
 pub const PROXY: &str = "127.0.0.1:80";
 pub const ADMIN: &str = "127.0.0.1:8080";
@@ -61,13 +63,13 @@ impl Lab {
     }
 
     pub async fn get(&self, path: &str) -> Result<Reply, String> {
-        get(self.proxy, path, Duration::from_secs(3))
+        get_within(self.proxy, path, Duration::from_secs(3))
             .await
             .map_err(|err| format!("GET {path}: {err}"))
     }
 
     pub async fn admin(&self, path: &str) -> Result<Value, String> {
-        let reply = get(self.admin, path, Duration::from_secs(3))
+        let reply = get_within(self.admin, path, Duration::from_secs(3))
             .await
             .map_err(|err| format!("GET :8080{path}: {err}"))?;
         if reply.status != 200 {

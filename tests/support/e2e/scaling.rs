@@ -7,10 +7,12 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::Value;
 use tokio::sync::watch;
 
+use super::answered_by;
 use super::docker::{Docker, Task};
-use super::http::{answered_by, get};
 use super::lab::*;
-use super::{Report, median_max, secs, until};
+use super::{Report, median_max, secs};
+use crate::support::http::get_within;
+use crate::support::wait::until;
 
 /// When something was first seen, per key.
 pub type Firsts = Arc<Mutex<HashMap<String, Instant>>>;
@@ -157,7 +159,7 @@ pub async fn scale_up_trial(lab: &Lab) -> Result<Vec<Sample>, String> {
                         }
                     }
                 }
-                if let Ok(reply) = get(admin, "/api/routes", Duration::from_secs(2)).await {
+                if let Ok(reply) = get_within(admin, "/api/routes", Duration::from_secs(2)).await {
                     let now = Instant::now();
                     if let Ok(routes) = serde_json::from_str::<Value>(&reply.body) {
                         for id in routed_in(&routes, HELLO) {
@@ -187,7 +189,7 @@ pub async fn scale_up_trial(lab: &Lab) -> Result<Vec<Sample>, String> {
                 }
                 let answered = answered.clone();
                 inflight.spawn(async move {
-                    if let Ok(reply) = get(proxy, "/hello/x", Duration::from_secs(2)).await {
+                    if let Ok(reply) = get_within(proxy, "/hello/x", Duration::from_secs(2)).await {
                         if reply.status == 200 {
                             if let Some(host) = answered_by(&reply.body) {
                                 first_seen(&answered, host, Instant::now());

@@ -7,9 +7,11 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
-use super::http::{Reply, answered_by, get};
+use super::answered_by;
 use super::lab::*;
-use super::{Report, secs, until};
+use super::{Report, secs};
+use crate::support::http::{Reply, get_within};
+use crate::support::wait::until;
 
 /// Waits until `service`'s update that started after `before` (its UpdateStatus.StartedAt)
 /// completed; an error if it paused or rolled back.
@@ -136,14 +138,21 @@ pub async fn removal(lab: &Lab, report: &mut Report) -> Outcome {
         Duration::from_millis(10),
         "/tmp/x to answer 404",
         || async {
-            let reply = get(lab.proxy, "/tmp/x", Duration::from_secs(2)).await;
+            let reply = get_within(lab.proxy, "/tmp/x", Duration::from_secs(2)).await;
             let at = t0.elapsed();
             let key = match &reply {
                 Ok(reply) => reply.status.to_string(),
                 Err(err) => err.class(),
             };
             *seen.lock().expect("seen").entry(key).or_default() += 1;
-            Ok(matches!(reply, Ok(Reply { status: 404, .. })).then_some(at))
+            Ok(matches!(
+                reply,
+                Ok(Reply {
+                    status: http::StatusCode::NOT_FOUND,
+                    ..
+                })
+            )
+            .then_some(at))
         },
     )
     .await?;
@@ -199,7 +208,7 @@ pub async fn restart(lab: &Lab, report: &mut Report) -> Outcome {
         let mut ping = BTreeSet::new();
         let mut hello = BTreeSet::new();
         for path in ["/ping", "/ping", "/ping", "/hello/x", "/hello/x"] {
-            match get(lab.proxy, path, Duration::from_secs(1)).await {
+            match get_within(lab.proxy, path, Duration::from_secs(1)).await {
                 Ok(reply) if reply.status == 200 => {
                     let host = answered_by(&reply.body).unwrap_or_default();
                     if path == "/ping" {

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 use tokio::process::Command;
 
-use super::http::get_unix;
+use crate::support::http::get_unix;
 
 pub struct Docker {
     pub socket: PathBuf,

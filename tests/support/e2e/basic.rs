@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Report;
-use super::http::answered_by;
+use super::answered_by;
 use super::lab::*;
 
 /// 1: ping on every node, hello 2/2, and 30 GETs of /ping spread exactly evenly.

@@ -11,7 +11,8 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::MissedTickBehavior;
 
-use super::http::{answered_by, get};
+use super::answered_by;
+use crate::support::http::get_within;
 
 /// What a load saw.
 #[derive(Debug, Default, Clone)]
@@ -94,11 +95,11 @@ impl Load {
                 n += 1;
                 let sink = sink.clone();
                 inflight.spawn(async move {
-                    let outcome = get(address, &path, limit).await;
+                    let outcome = get_within(address, &path, limit).await;
                     let mut stats = sink.lock().expect("load stats");
                     stats.sent += 1;
                     let failure = match outcome {
-                        Ok(reply) if (200..300).contains(&reply.status) => {
+                        Ok(reply) if reply.status.is_success() => {
                             stats.ok += 1;
                             if let Some(host) = answered_by(&reply.body) {
                                 *stats.hosts.entry(host).or_default() += 1;
@@ -106,7 +107,7 @@ impl Load {
                             None
                         }
                         Ok(reply) => {
-                            *stats.statuses.entry(reply.status).or_default() += 1;
+                            *stats.statuses.entry(reply.status.as_u16()).or_default() += 1;
                             Some(format!("{} {}", reply.status, reply.body.trim()))
                         }
                         Err(failure) => {
