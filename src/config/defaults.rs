@@ -61,6 +61,15 @@ pub fn help(what: &str, default: impl Shown) -> String {
     with_default(what, default.shown())
 }
 
+/// A flag's help whose default is a choice's `#[default]` variant.
+pub fn help_choice(what: &str, default: impl clap::ValueEnum) -> String {
+    let name = default
+        .to_possible_value()
+        .map(|value| value.get_name().to_owned())
+        .unwrap_or_default();
+    with_default(what, name)
+}
+
 /// A flag's help with a default that is not one value (`$DOCKER_HOST, else ...`).
 pub fn with_default(what: &str, default: impl Display) -> String {
     format!("{what} [default: {default}]")

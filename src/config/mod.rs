@@ -15,7 +15,7 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use thiserror::Error;
 
-use defaults::{help, with_default};
+use defaults::{help, help_choice, with_default};
 
 use crate::discovery::{DockerEndpoint, PollSettings, TlsFiles};
 use crate::proxy::{AccessLogFormat, ProxySettings};
@@ -88,14 +88,11 @@ pub struct Options {
     pub domain: Option<String>,
     #[arg(long, env = "HAWSER_EXPOSED_BY_DEFAULT", num_args = 0..=1, default_missing_value = "true", help = help("Route services that have no <prefix>.enable label", defaults::EXPOSED_BY_DEFAULT))]
     pub exposed_by_default: Option<bool>,
-    /// error, warn, info, debug or trace [default: info].
-    #[arg(long, env = "HAWSER_LOG_LEVEL", value_enum)]
+    #[arg(long, env = "HAWSER_LOG_LEVEL", value_enum, help = help_choice("Log level: error, warn, info, debug or trace", LogLevel::default()))]
     pub log_level: Option<LogLevel>,
-    /// text or json [default: text].
-    #[arg(long, env = "HAWSER_LOG_FORMAT", value_enum)]
+    #[arg(long, env = "HAWSER_LOG_FORMAT", value_enum, help = help_choice("Log format: text or json", LogFormat::default()))]
     pub log_format: Option<LogFormat>,
-    /// off, common (Traefik v1's CLF line) or json, on stdout [default: off].
-    #[arg(long, env = "HAWSER_ACCESS_LOG", value_enum)]
+    #[arg(long, env = "HAWSER_ACCESS_LOG", value_enum, help = help_choice("Access log on stdout: off, common (Traefik v1's CLF line) or json", AccessLogFormat::default()))]
     pub access_log: Option<AccessLogFormat>,
     /// Proxy worker threads [default: the number of CPUs].
     #[arg(long, env = "HAWSER_WORKERS")]

@@ -150,3 +150,55 @@ fn healthcheck_is_a_subcommand() {
     let cli = Cli::try_parse_from(["hawser", "healthcheck"]).expect("valid");
     assert!(matches!(cli.command, Some(Command::Healthcheck { .. })));
 }
+
+/// The README's command-line table: each flag's default column, backticks removed.
+fn readme_defaults() -> std::collections::HashMap<String, String> {
+    let readme = include_str!("../../README.md");
+    readme
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `--"))
+        .filter_map(|row| {
+            let name: String = row
+                .chars()
+                .take_while(|ch| ch.is_ascii_alphanumeric() || *ch == '-')
+                .collect();
+            let default = row.split(" | ").nth(1)?.replace('`', "");
+            Some((name, default))
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_shows_the_defaults_the_flags_use() {
+    use clap::CommandFactory;
+    let readme = readme_defaults();
+    let command = Cli::command();
+    let mut checked = 0;
+    for arg in command.get_arguments() {
+        let Some(name) = arg.get_long() else { continue };
+        let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+        let Some(default) = help
+            .split_once("[default: ")
+            .and_then(|(_, rest)| rest.strip_suffix(']'))
+        else {
+            continue;
+        };
+        let written = readme
+            .get(name)
+            .unwrap_or_else(|| panic!("README has no row for --{name}"));
+        assert_eq!(written, default, "--{name}: README vs flag help");
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} flags have a default in their help");
+}
+
+#[test]
+fn the_example_config_file_spells_out_the_defaults() {
+    let docker = ["--docker-host", "unix:///var/run/docker.sock"];
+    let example = parse(&docker);
+    let text = include_str!("../../config/hawser.toml");
+    let from_file: Options = toml::from_str(text).expect("the example parses");
+    let with_file = example.or(from_file).resolve().expect("valid");
+    let defaults = parse(&docker).resolve().expect("valid");
+    assert_eq!(format!("{with_file:?}"), format!("{defaults:?}"));
+}
