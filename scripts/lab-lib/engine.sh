@@ -18,22 +18,10 @@ dk() {
 
 engine_answers() { timeout 10 docker -H "unix://$(node_sock "$1")" version --format '{{.Server.Version}}'; }
 
-# ensure_packages: Debian's engine (20.10, API 1.41) and the tools the lab uses, installed only
-# when missing. The dpkg lock may be held by another apt run on this machine: wait for it.
+# ensure_packages: Debian's engine (20.10, API 1.41) and the tools the lab uses (nsenter and
+# unshare from util-linux; curl for `lab demo`'s checks of every route through hawser).
 ensure_packages() {
-  local need=()
-  command -v dockerd >/dev/null || need+=(docker.io)
-  command -v iptables >/dev/null || need+=(iptables)
-  command -v debootstrap >/dev/null || need+=(debootstrap)
-  command -v ip >/dev/null || need+=(iproute2)
-  command -v nsenter >/dev/null && command -v unshare >/dev/null || need+=(util-linux)
-  command -v docker >/dev/null || need+=(docker.io)
-  command -v curl >/dev/null || need+=(curl) # lab demo checks every route through hawser with it
-  ((${#need[@]} == 0)) && return 0
-  log "installing ${need[*]} with apt-get"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=600 update -qq
-  apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  ensure_debian_packages docker.io iptables debootstrap iproute2 util-linux curl
 }
 
 # clear_stale_containerd_pid EXEC_ROOT: dockerd reuses the containerd named in this pid file if
