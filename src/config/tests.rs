@@ -189,7 +189,10 @@ fn the_readme_shows_the_defaults_the_flags_use() {
         assert_eq!(written, default, "--{name}: README vs flag help");
         checked += 1;
     }
-    assert!(checked >= 20, "only {checked} flags have a default in their help");
+    assert!(
+        checked >= 20,
+        "only {checked} flags have a default in their help"
+    );
 }
 
 #[test]

@@ -92,7 +92,10 @@ pub async fn request(
         .map_err(|err| Failure::Connect(format!("{url}: {err}")))?;
     let path = uri.path_and_query().map_or("/", |path| path.as_str());
     let mut builder = Request::builder().method(method).uri(path);
-    if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host")) {
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
         builder = builder.header("host", authority.as_str());
     }
     for (name, value) in headers {

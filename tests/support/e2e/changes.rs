@@ -90,29 +90,46 @@ pub async fn rolling(lab: &Lab, report: &mut Report) -> Outcome {
     Ok(())
 }
 
+/// Creates a one-task python service on the demo network with these service labels.
+async fn create_tmp_service(lab: &Lab, name: &str, labels: &[&str]) -> Result<(), String> {
+    let mut args = vec![
+        "service",
+        "create",
+        "--detach",
+        "--no-resolve-image",
+        "--name",
+        name,
+        "--network",
+        NETWORK,
+    ];
+    for label in labels {
+        args.extend(["--label", label]);
+    }
+    args.extend(["python:3-alpine", "python", "-c", TMP_SERVER]);
+    lab.docker.cli(&args).await.map(|_| ())
+}
+
+/// The reason `/api/routes` gives for skipping `service`, if it is listed.
+fn skipped_reason(routes: &serde_json::Value, service: &str) -> Option<String> {
+    routes["skipped"]
+        .as_array()?
+        .iter()
+        .find(|skipped| skipped["service"] == service)
+        .map(|skipped| skipped["reason"].as_str().unwrap_or_default().to_owned())
+}
+
 /// 5: a labelled service is routed; once it is removed its route answers 404 (measured).
 pub async fn removal(lab: &Lab, report: &mut Report) -> Outcome {
     let t0 = Instant::now();
-    lab.docker
-        .cli(&[
-            "service",
-            "create",
-            "--detach",
-            "--no-resolve-image",
-            "--name",
-            TMP,
-            "--network",
-            NETWORK,
-            "--label",
+    create_tmp_service(
+        lab,
+        TMP,
+        &[
             "traefik.port=8080",
-            "--label",
             "traefik.frontend.rule=PathPrefixStrip: /tmp/",
-            "python:3-alpine",
-            "python",
-            "-c",
-            TMP_SERVER,
-        ])
-        .await?;
+        ],
+    )
+    .await?;
     let host = until(
         Duration::from_secs(90),
         Duration::from_millis(20),
@@ -294,38 +311,22 @@ pub async fn bad_label(lab: &Lab, report: &mut Report) -> Outcome {
     let (outcome, stats) = under_load(lab, &["/ping", "/hello/x"], async {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let created = t0.elapsed();
-        lab.docker
-            .cli(&[
-                "service",
-                "create",
-                "--detach",
-                "--no-resolve-image",
-                "--name",
-                BAD,
-                "--network",
-                NETWORK,
-                "--label",
+        create_tmp_service(
+            lab,
+            BAD,
+            &[
                 "traefik.port=abc",
-                "--label",
                 "traefik.frontend.rule=PathPrefixStrip: /bad/",
-                "python:3-alpine",
-                "python",
-                "-c",
-                TMP_SERVER,
-            ])
-            .await?;
+            ],
+        )
+        .await?;
         let reason = until(
             Duration::from_secs(30),
             Duration::from_millis(20),
             "e2e_bad under skipped in /api/routes",
             || async {
                 let routes = lab.admin("/api/routes").await?;
-                Ok(routes["skipped"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|s| s["service"] == BAD)
-                    .map(|s| s["reason"].as_str().unwrap_or_default().to_owned()))
+                Ok(skipped_reason(&routes, BAD))
             },
         )
         .await?;
@@ -370,12 +371,7 @@ pub async fn bad_label(lab: &Lab, report: &mut Report) -> Outcome {
         "e2e_bad to leave skipped",
         || async {
             let routes = lab.admin("/api/routes").await?;
-            let listed = routes["skipped"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|s| s["service"] == BAD);
-            Ok((!listed).then(|| t0.elapsed()))
+            Ok(skipped_reason(&routes, BAD).is_none().then(|| t0.elapsed()))
         },
     )
     .await?;
