@@ -27,6 +27,7 @@ fn table(routes: usize) -> RoutingTable {
             rule_text: rule,
             pass_host_header: true,
             balancer: name.clone(),
+            middlewares: Vec::new(),
         });
         let backend = BackendDef {
             task_id: Some(format!("task{n}")),

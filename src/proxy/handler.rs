@@ -3,11 +3,11 @@
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
 
 use http::header::{self, HeaderValue};
-use http::uri::PathAndQuery;
+use http::uri::{Authority, PathAndQuery};
 use http::{Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
@@ -19,9 +19,11 @@ use super::body::ProxyBody;
 use super::error::{ProxyError, text_response};
 use super::forward::{Answered, Upstream};
 use super::headers::{Forwarded, add_forwarded, remove_hop_by_hop, upgrade_protocol};
+use super::middleware;
 use super::request_body::RequestBody;
 use super::upgrade::tunnel;
 use crate::routing::host::canonical_host;
+use crate::routing::middleware::RequestContext;
 use crate::routing::{RequestView, Route};
 use crate::state::SharedState;
 
@@ -63,14 +65,16 @@ impl Handler {
         let response = match self.find_route(&request) {
             None => self.not_found(&request, started),
             Some(route) => {
-                let response = self
-                    .proxy(&route, request, connection, entry.as_mut())
-                    .await;
+                let response = self.proxy(&route, request, connection).await;
                 route
                     .stats
                     .record(response.status().as_u16(), started.elapsed());
                 if let Some(entry) = entry.as_mut() {
                     entry.route = Some(route.def.name.clone());
+                    entry.backend_url = response
+                        .extensions()
+                        .get::<AnsweredBy>()
+                        .map(|answered| format!("http://{}", answered.0));
                 }
                 response
             }
@@ -129,33 +133,36 @@ impl Handler {
         response
     }
 
-    /// Rewrites, forwards and answers; a failure becomes hawser's own error response.
+    /// Rewrites the request, runs the route's middlewares around forwarding it, and answers;
+    /// a failure becomes hawser's own error response.
     async fn proxy(
         &self,
         route: &Route,
         request: Request<Incoming>,
         connection: Connection,
-        entry: Option<&mut Entry>,
     ) -> Response<ProxyBody> {
         let outgoing = self.rewrite(route, request, connection);
-        let client_upgrade = outgoing.client_upgrade;
-        let answered = self
-            .upstream
-            .forward(route, outgoing.request, outgoing.set_host)
-            .await;
-        let result = answered.and_then(|answered| {
-            if let Some(entry) = entry {
-                entry.backend_url = Some(format!("http://{}", answered.backend.authority));
-            }
-            respond(route, answered, client_upgrade)
-        });
-        result.unwrap_or_else(|err| {
-            match &err {
-                ProxyError::NoBackend { .. } => debug!(error = %err, "request not forwarded"),
-                _ => warn!(error = %err, "request failed"),
-            }
-            err.to_response()
-        })
+        let endpoint = Forward {
+            handler: self,
+            route,
+            set_host: outgoing.set_host,
+            client_upgrade: Mutex::new(outgoing.client_upgrade),
+        };
+        if route.def.middlewares.is_empty() {
+            return endpoint.forward(outgoing.request).await;
+        }
+        let context = RequestContext {
+            client_ip: connection.peer.ip(),
+            tls: false,
+            now: Instant::now(),
+        };
+        middleware::run(
+            &route.def.middlewares,
+            outgoing.request,
+            &context,
+            &endpoint,
+        )
+        .await
     }
 
     /// The request as the backend gets it: path rewritten by the route's rule, hop-by-hop
@@ -228,6 +235,54 @@ impl Handler {
             }
             _ => response,
         }
+    }
+}
+
+/// The backend that answered, kept in the response's extensions for the access log.
+#[derive(Clone, Debug)]
+struct AnsweredBy(Authority);
+
+/// The end of a route's middleware chain: forwarding to its balancer.
+struct Forward<'a> {
+    handler: &'a Handler,
+    route: &'a Route,
+    set_host: bool,
+    /// Taken by the one attempt that forwards the upgrade request.
+    client_upgrade: Mutex<Option<OnUpgrade>>,
+}
+
+impl Forward<'_> {
+    async fn forward(&self, request: Request<RequestBody>) -> Response<ProxyBody> {
+        let route = self.route;
+        let answered = self
+            .handler
+            .upstream
+            .forward(route, request, self.set_host)
+            .await;
+        let client_upgrade = self
+            .client_upgrade
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let result = answered.and_then(|answered| {
+            let backend = AnsweredBy(answered.backend.authority.clone());
+            let mut response = respond(route, answered, client_upgrade)?;
+            response.extensions_mut().insert(backend);
+            Ok(response)
+        });
+        result.unwrap_or_else(|err| {
+            match &err {
+                ProxyError::NoBackend { .. } => debug!(error = %err, "request not forwarded"),
+                _ => warn!(error = %err, "request failed"),
+            }
+            err.to_response()
+        })
+    }
+}
+
+impl middleware::Endpoint for Forward<'_> {
+    fn call(&self, request: Request<RequestBody>) -> middleware::Reply<'_> {
+        Box::pin(self.forward(request))
     }
 }
 

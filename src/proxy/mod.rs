@@ -5,6 +5,7 @@
 //! - [`handler`] takes one request through its steps: match a route in the published table,
 //!   rewrite it ([`headers`]: hop-by-hop removal and `X-Forwarded-*`), forward, answer
 //!   ([`error`] for 404/502/503/504), log ([`access_log`]);
+//! - [`middleware`] runs the route's middlewares around forwarding;
 //! - [`upgrade`] splices WebSocket connections once the backend switched protocols;
 //! - [`forward`] sends the request to the route's balancer, retrying on another backend when
 //!   that is safe, over [`pool`]'s keep-alive connections;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod forward;
 pub mod handler;
 pub mod headers;
+pub mod middleware;
 pub mod pool;
 pub mod request_body;
 pub mod server;

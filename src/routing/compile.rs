@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::SkipReason;
+use super::middleware::MiddlewareDef;
 use super::network::choose_network;
 use super::report::{ServiceReport, ServiceStatus, TaskReport};
 use super::rule::Rule;
@@ -50,6 +51,8 @@ pub struct RouteDef {
     pub priority: u32,
     pub pass_host_header: bool,
     pub balancer: String,
+    /// Run in this order around forwarding (chains already flattened).
+    pub middlewares: Vec<MiddlewareDef>,
 }
 
 /// One address requests can be sent to.
@@ -222,6 +225,7 @@ fn compile_swarm_service(
                     priority: route.priority,
                     pass_host_header: route.pass_host_header,
                     balancer: route.backend,
+                    middlewares: Vec::new(),
                 });
             }
         }
@@ -282,6 +286,7 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
                 priority,
                 pass_host_header: service.pass_host_header.unwrap_or(true),
                 balancer: name,
+                middlewares: Vec::new(),
             });
         }
     }

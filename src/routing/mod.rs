@@ -4,6 +4,8 @@
 //! - [`traefik_v1`] reads a service's labels into route settings and rules;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
 //!   [`host`] the canonical form hosts are compared in;
+//! - [`middleware`] holds each middleware's configuration and, for those that need only the
+//!   request, its logic; [`options`] reads an object's labels the way Traefik does;
 //! - [`network`] chooses which network a service's tasks are reached on;
 //! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`], one service at a time, and
 //!   [`report`] into the per-service view operators read; [`error`](SkipReason) says why a
@@ -16,7 +18,9 @@ pub mod compile;
 mod error;
 pub mod host;
 pub mod index;
+pub mod middleware;
 pub mod network;
+pub mod options;
 pub mod pattern;
 pub mod report;
 pub mod rule;

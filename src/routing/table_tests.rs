@@ -15,6 +15,7 @@ fn route(name: &str, rule: &str, priority: u32) -> RouteDef {
         priority,
         pass_host_header: true,
         balancer: name.into(),
+        middlewares: Vec::new(),
     }
 }
 

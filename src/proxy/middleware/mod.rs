@@ -1,0 +1,137 @@
+//! Runs a route's middlewares around forwarding, in the order the router lists them: the first
+//! sees the request first and the response last (Traefik's order).
+//!
+//! Middlewares that need only the request are run through their [`RequestStep`]: a rewrite
+//! moves on, an answer comes straight back, and the response header edits each asked for are
+//! applied to whatever comes back through it. Middlewares that call out or touch bodies get a
+//! file of their own here and an arm in [`run`].
+
+use std::future::Future;
+use std::pin::Pin;
+
+use http::{Request, Response};
+
+use super::body::ProxyBody;
+use super::request_body::RequestBody;
+use crate::routing::middleware::{MiddlewareDef, RequestContext, ResponseEdits, Runner, Verdict};
+
+/// What a middleware's future is.
+pub type Reply<'a> = Pin<Box<dyn Future<Output = Response<ProxyBody>> + Send + 'a>>;
+
+/// The end of the chain: the request goes to the route's backends.
+pub trait Endpoint: Sync {
+    fn call(&self, request: Request<RequestBody>) -> Reply<'_>;
+}
+
+/// Runs `middlewares` (outermost first), then `endpoint`.
+pub fn run<'a>(
+    middlewares: &'a [MiddlewareDef],
+    request: Request<RequestBody>,
+    context: &'a RequestContext,
+    endpoint: &'a dyn Endpoint,
+) -> Reply<'a> {
+    let Some((first, rest)) = middlewares.split_first() else {
+        return endpoint.call(request);
+    };
+    match first.middleware.runner() {
+        Runner::Step(step) => {
+            let (mut parts, body) = request.into_parts();
+            let mut edits = ResponseEdits::default();
+            let verdict = step.on_request(&mut parts, context, &mut edits);
+            Box::pin(async move {
+                let mut response = match verdict {
+                    Verdict::Respond(answer) => answer.into_response(),
+                    Verdict::Continue => {
+                        let request = Request::from_parts(parts, body);
+                        run(rest, request, context, endpoint).await
+                    }
+                };
+                edits.apply(response.headers_mut());
+                response
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    use bytes::Bytes;
+    use http::StatusCode;
+    use http_body_util::BodyExt;
+
+    use super::*;
+    use crate::routing::middleware::{Middleware, StripPrefix};
+
+    /// Answers 200 with the path it was sent, and remembers it.
+    struct Echo(Mutex<Vec<String>>);
+
+    impl Endpoint for Echo {
+        fn call(&self, request: Request<RequestBody>) -> Reply<'_> {
+            let path = request.uri().to_string();
+            self.0.lock().expect("echo").push(path.clone());
+            Box::pin(async move { Response::new(ProxyBody::text(path)) })
+        }
+    }
+
+    fn strip(name: &str, prefix: &str) -> MiddlewareDef {
+        MiddlewareDef {
+            name: name.into(),
+            middleware: Middleware::StripPrefix(StripPrefix {
+                prefixes: vec![prefix.into()],
+                force_slash: false,
+            }),
+        }
+    }
+
+    async fn send(middlewares: &[MiddlewareDef], path: &str) -> (StatusCode, String, Vec<String>) {
+        let echo = Echo(Mutex::default());
+        let context = RequestContext {
+            client_ip: [127, 0, 0, 1].into(),
+            tls: false,
+            now: Instant::now(),
+        };
+        let mut request = Request::new(RequestBody::Empty);
+        *request.uri_mut() = path.parse().expect("path");
+        let response = run(middlewares, request, &context, &echo).await;
+        let status = response.status();
+        let body: Bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let seen = echo.0.into_inner().expect("echo");
+        (status, String::from_utf8_lossy(&body).into_owned(), seen)
+    }
+
+    #[tokio::test]
+    async fn steps_run_in_order_and_reach_the_endpoint() {
+        let chain = [strip("a@swarm", "/api"), strip("b@swarm", "/v1")];
+        let (status, body, seen) = send(&chain, "/api/v1/items?x=1").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, "/items?x=1");
+        assert_eq!(seen, ["/items?x=1"]);
+        let (_, body, _) = send(&chain, "/v1/api/items").await;
+        assert_eq!(
+            body, "/api/items",
+            "the second strips, the first then has nothing to do"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_stops_the_request_before_the_endpoint() {
+        let chain = [strip("a@swarm", "/api")];
+        let (status, _, seen) = send(&chain, "/api./x").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(seen.is_empty(), "nothing was forwarded");
+    }
+
+    #[tokio::test]
+    async fn no_middlewares_go_straight_to_the_endpoint() {
+        let (status, body, _) = send(&[], "/x").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "/x"));
+    }
+}
