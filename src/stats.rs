@@ -23,8 +23,8 @@ pub struct RouteStats {
 }
 
 /// Counts for one backend (a task address), and its passive health: an attempt that got no
-/// response makes the backend rest (selection passes it over) until a cooldown has passed or
-/// it answers again.
+/// response and cost time (timed out, broke) makes the backend rest (selection passes it
+/// over) until a cooldown has passed or it answers again.
 #[derive(Debug, Default)]
 pub struct BackendStats {
     /// When the last attempt without a response failed (see [`clock_millis`]); 0 once one
@@ -64,10 +64,13 @@ impl RouteStats {
 }
 
 impl BackendStats {
-    /// An attempt got no response (refused, reset, timed out): the backend rests from now.
-    pub fn record_failure(&self) {
+    /// An attempt got no response (refused, reset, timed out); with `rest`, the backend rests
+    /// from now.
+    pub fn record_failure(&self, rest: bool) {
         self.failures.fetch_add(1, Ordering::Relaxed);
-        self.failed_at.store(clock_millis(), Ordering::Relaxed);
+        if rest {
+            self.failed_at.store(clock_millis(), Ordering::Relaxed);
+        }
     }
 
     /// The backend answered (with any status): it is up again.
@@ -277,13 +280,18 @@ mod tests {
         let stats = BackendStats::default();
         let long = Duration::from_secs(3600);
         assert!(!stats.is_resting(long), "healthy from the start");
-        stats.record_failure();
+        stats.record_failure(false);
+        assert!(
+            !stats.is_resting(long),
+            "a failure that cost nothing is only counted"
+        );
+        stats.record_failure(true);
         assert!(stats.is_resting(long));
         assert!(
             !stats.is_resting(Duration::ZERO),
             "a zero cooldown never rests"
         );
-        assert_eq!(stats.failures.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.failures.load(Ordering::Relaxed), 2);
         stats.record_response(502, Duration::from_millis(1));
         assert!(!stats.is_resting(long), "any answer ends the rest");
     }
