@@ -3,7 +3,8 @@
 //!
 //! - [`traefik_v1`] reads a service's labels into route settings and rules;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
-//!   [`host`] the canonical form hosts are compared in;
+//!   [`host`] the canonical form hosts are compared in, [`path_text`] the Go syntax of text a
+//!   rule writes into a path, and `query` how a `Query` matcher reads the query string;
 //! - [`network`] chooses which network a service's tasks are reached on;
 //! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`], one service at a time, and
 //!   [`report`] into the per-service view operators read; [`error`](SkipReason) says why a
@@ -17,7 +18,9 @@ mod error;
 pub mod host;
 pub mod index;
 pub mod network;
+pub mod path_text;
 pub mod pattern;
+mod query;
 pub mod report;
 pub mod rule;
 pub mod table;

@@ -2,6 +2,7 @@
 //! dialect-neutral rule model. A Traefik v2+ dialect would be a sibling module.
 
 mod labels;
+mod matchers;
 mod properties;
 mod rule;
 
