@@ -67,6 +67,11 @@ pub enum SkipReason {
     NotEnabled { label: String },
     #[error("label {label}: {source}")]
     BadRule { label: String, source: RuleError },
+    #[error(
+        "label {label}: {reason} (Traefik reads the value as a TOML string, so a backslash is \
+         written \\\\)"
+    )]
+    BadEscape { label: String, reason: String },
     #[error("label {label}={value:?} is not a port number (1-65535)")]
     BadPort { label: String, value: String },
     #[error("no {label} label: hawser needs the port the service's tasks listen on{hint}")]

@@ -124,14 +124,6 @@ fn bad_values_skip_the_service_with_the_label_named() {
             "traefik.frontend.rule",
         ),
         (
-            &[
-                ("traefik.port", "80"),
-                ("traefik.frontend.rule", "Path: /"),
-                ("traefik.frontend.priority", "high"),
-            ],
-            "traefik.frontend.priority",
-        ),
-        (
             &[("traefik.port", "80"), ("traefik.enable", "yes")],
             "traefik.enable",
         ),
@@ -143,19 +135,138 @@ fn bad_values_skip_the_service_with_the_label_named() {
             ],
             "traefik.weight",
         ),
-        (
-            &[
-                ("traefik.port", "80"),
-                ("traefik.frontend.rule", "Path: /"),
-                ("traefik.frontend.passHostHeader", "maybe"),
-            ],
-            "traefik.frontend.passHostHeader",
-        ),
     ];
     for (pairs, label) in cases {
         let reason = skipped(pairs).to_string();
         assert!(reason.contains(label), "{pairs:?}: {reason}");
     }
+}
+
+#[test]
+fn unparsable_numbers_and_booleans_fall_back_to_traefiks_defaults_with_a_warning() {
+    // provider/label/label.go GetIntValue, GetBoolValue: the error is logged, the default used;
+    // server_configuration.go: a priority that is not above 0 means the rule's length.
+    let outcome = parse(&[
+        ("traefik.port", "80"),
+        ("traefik.frontend.rule", "Path: /"),
+        ("traefik.frontend.priority", "high"),
+        ("traefik.frontend.passHostHeader", "maybe"),
+        ("traefik.weight", "heavy"),
+    ]);
+    let route = &outcome.result.expect("routed").routes[0];
+    assert_eq!(route.priority, "Path: /".len() as u32);
+    assert!(route.pass_host_header);
+    assert_eq!(route.weight, 1);
+    let warnings = outcome.warnings.join("\n");
+    for label in [
+        "traefik.frontend.priority",
+        "traefik.frontend.passHostHeader",
+        "traefik.weight",
+    ] {
+        assert!(warnings.contains(label), "{label} missing from {warnings}");
+    }
+    let negative = parse(&[
+        ("traefik.port", "80"),
+        ("traefik.frontend.rule", "Path: /"),
+        ("traefik.frontend.priority", "-5"),
+    ]);
+    assert!(negative.warnings.is_empty(), "{:?}", negative.warnings);
+    assert_eq!(negative.result.expect("routed").routes[0].priority, 7);
+}
+
+#[test]
+fn rule_values_are_read_as_toml_strings_like_traefik_does() {
+    // templates/docker.tmpl pastes the label into a TOML string; harness D55: Traefik matched
+    // /a.txt, not /axtxt, with priority 24 (the decoded length).
+    let written = r"Path:/{file:[a-z]+\\.txt}";
+    let service = parse(&[("traefik.port", "80"), ("traefik.frontend.rule", written)])
+        .result
+        .expect("routed");
+    let route = &service.routes[0];
+    assert_eq!(route.rule_text, r"Path:/{file:[a-z]+\.txt}");
+    assert_eq!(route.priority, 24);
+    let matches = |path| {
+        route.rule.matches(&crate::routing::RequestView {
+            method: &http::Method::GET,
+            host: "h",
+            path,
+            query: None,
+            headers: &http::HeaderMap::new(),
+        })
+    };
+    assert!(matches("/a.txt"));
+    assert!(!matches("/axtxt"));
+    // An escape TOML refuses made Traefik drop the provider's whole configuration; hawser
+    // skips this service and names the label.
+    let reason = skipped(&[
+        ("traefik.port", "80"),
+        ("traefik.frontend.rule", r"Path:/{file:[a-z]+\.txt}"),
+    ]);
+    assert!(matches!(reason, SkipReason::BadEscape { .. }), "{reason}");
+    let reason = reason.to_string();
+    assert!(
+        reason.contains("traefik.frontend.rule") && reason.contains(r"\."),
+        "{reason}"
+    );
+}
+
+#[test]
+fn an_empty_rule_is_no_rule() {
+    // provider/docker/config.go getFrontendRule with label.go GetStringValue: empty means
+    // unset, so the default rule applies, or the container is filtered out without a domain.
+    let with_domain = parse_service_labels(
+        "demo_web",
+        &labels(&[("traefik.port", "80"), ("traefik.frontend.rule", "")]),
+        &BTreeMap::new(),
+        &LabelSettings {
+            domain: Some("docker.localhost".into()),
+            ..settings()
+        },
+    );
+    let route = &with_domain.result.expect("routed").routes[0];
+    assert_eq!(route.rule_text, "Host:demo-web.docker.localhost");
+    assert_eq!(
+        route.priority,
+        "Host:demo-web.docker.localhost".len() as u32
+    );
+    let without = skipped(&[("traefik.port", "80"), ("traefik.frontend.rule", "")]);
+    assert!(matches!(without, SkipReason::NoRule { .. }), "{without}");
+    // segment.go mergeDefault: a segment's own empty rule is not replaced by the root's.
+    let segment = parse_service_labels(
+        "demo_web",
+        &labels(&[
+            ("traefik.port", "80"),
+            ("traefik.frontend.rule", "Path: /root"),
+            ("traefik.api.frontend.rule", ""),
+        ]),
+        &BTreeMap::new(),
+        &LabelSettings {
+            domain: Some("example.org".into()),
+            ..settings()
+        },
+    );
+    let route = &segment.result.expect("routed").routes[0];
+    assert_eq!(route.rule_text, "Host:demo-web.example.org");
+}
+
+#[test]
+fn the_domain_label_sets_the_default_rules_domain() {
+    // provider/docker/config.go getFrontendRule: traefik.domain, else the provider's domain.
+    let service = parse(&[("traefik.port", "80"), ("traefik.domain", "example.org")])
+        .result
+        .expect("routed");
+    assert_eq!(service.routes[0].rule_text, "Host:demo-hello.example.org");
+    let outcome = parse_service_labels(
+        "demo_hello",
+        &labels(&[("traefik.port", "80"), ("traefik.domain", "")]),
+        &BTreeMap::new(),
+        &LabelSettings {
+            domain: Some("fallback.test".into()),
+            ..settings()
+        },
+    );
+    let service = outcome.result.expect("routed");
+    assert_eq!(service.routes[0].rule_text, "Host:demo-hello.fallback.test");
 }
 
 #[test]

@@ -5,6 +5,8 @@ mod labels;
 mod matchers;
 mod properties;
 mod rule;
+mod toml_string;
+mod values;
 
 pub use labels::{LabelOutcome, LabelSettings, RouteLabels, ServiceLabels, parse_service_labels};
 pub use rule::parse_rule;
