@@ -360,3 +360,7 @@ fn host_label_of(service_name: &str) -> String {
 #[cfg(test)]
 #[path = "labels_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "labels_rule_tests.rs"]
+mod rule_label_tests;

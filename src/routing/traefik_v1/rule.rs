@@ -129,5 +129,9 @@ fn split_outside_braces(text: &str, separator: char) -> Vec<&str> {
 mod tests;
 
 #[cfg(test)]
+#[path = "header_query_tests.rs"]
+mod header_query_tests;
+
+#[cfg(test)]
 #[path = "modifier_tests.rs"]
 mod modifier_tests;
