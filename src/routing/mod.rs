@@ -3,7 +3,8 @@
 //!
 //! - [`traefik_v1`] reads a service's labels into route settings and rules;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
-//!   [`host`] the canonical form hosts are compared in;
+//!   [`host`] the canonical form hosts are compared in, [`path_text`] the Go syntax of text a
+//!   rule writes into a path, and `query` how a `Query` matcher reads the query string;
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
 //!   request, its logic; [`options`] reads an object's labels the way Traefik does;
 //! - [`network`] chooses which network a service's tasks are reached on;
@@ -21,7 +22,9 @@ pub mod index;
 pub mod middleware;
 pub mod network;
 pub mod options;
+pub mod path_text;
 pub mod pattern;
+mod query;
 pub mod report;
 pub mod rule;
 pub mod table;
