@@ -127,6 +127,7 @@ async fn a_backend_that_timed_out_is_passed_over_while_it_rests() {
         .find(|backend| backend["address"] == silent_address.to_string().as_str())
         .expect("the silent task is still in the table");
     assert_eq!(silent["up"], false);
+    assert_eq!(silent["resting"], true);
     let metrics = get(&hawser.admin_url("/metrics")).await.expect("metrics");
     let line = metrics
         .body

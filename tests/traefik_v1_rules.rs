@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::wait::eventually;
 use support::fake_docker::Swarm;
 use support::hawser::Hawser;
 use support::http::{get, json, request};
 use support::stack::{Stack, seed_stack};
 use support::swarm::{new_service, service_id};
+use support::wait::eventually;
 
 /// Adds a service with `rule`, served by copies of the hello service's running tasks.
 fn add_service(swarm: &mut Swarm, name: &str, port: u16, rule: &str) {
