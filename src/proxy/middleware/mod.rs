@@ -3,8 +3,13 @@
 //!
 //! Middlewares that need only the request are run through their [`RequestStep`]: a rewrite
 //! moves on, an answer comes straight back, and the response header edits each asked for are
-//! applied to whatever comes back through it. Middlewares that call out or touch bodies get a
-//! file of their own here and an arm in [`run`].
+//! applied to whatever comes back through it. Middlewares that call out, wait or touch bodies
+//! get a file of their own here and an arm in [`run`]: `basicAuth` (a users file, bcrypt off
+//! the worker thread) and `rateLimit` (a short wait for an early request).
+
+mod basic_auth;
+mod rate_limit;
+pub mod users_file;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -50,6 +55,8 @@ pub fn run<'a>(
                 response
             })
         }
+        Runner::BasicAuth(config) => basic_auth::run(config, request, rest, context, endpoint),
+        Runner::RateLimit(config) => rate_limit::run(config, request, rest, context, endpoint),
     }
 }
 
@@ -90,6 +97,7 @@ mod tests {
         let echo = Echo(Mutex::default());
         let context = RequestContext {
             client_ip: [127, 0, 0, 1].into(),
+            trusted_proxy: false,
             tls: false,
             now: Instant::now(),
         };
