@@ -84,6 +84,15 @@ type = "ipAllowList"
 options = { sourceRange = ["10.0.0.0/8", "192.168.1.7"] }
 "#
         .to_owned(),
+        service("behind-proxy", "/behind"),
+        r#"[[services.middlewares]]
+name = "client-of-proxy"
+type = "ipAllowList"
+[services.middlewares.options]
+sourceRange = ["203.0.113.7"]
+ipStrategy = { depth = 1 }
+"#
+        .to_owned(),
         service("limited", "/limited"),
         r#"[[services.middlewares]]
 name = "one-a-minute"
@@ -117,6 +126,10 @@ struct Setup {
 }
 
 async fn start() -> Setup {
+    start_with(&[]).await
+}
+
+async fn start_with(extra: &[&str]) -> Setup {
     let backend = spawn([127, 0, 0, 1].into(), "app", Kind::Hello)
         .await
         .expect("backend");
@@ -125,12 +138,13 @@ async fn start() -> Setup {
     std::fs::write(&users_file, format!("# who may log in\n{TEST}\n")).expect("users file");
     let routes_file = dir.path().join("routes.toml");
     std::fs::write(&routes_file, routes(&backend, &users_file)).expect("routes file");
-    let hawser = Hawser::start(&[
+    let mut args = vec![
         "--no-docker",
         "--file",
         routes_file.to_str().expect("utf-8"),
-    ])
-    .await;
+    ];
+    args.extend_from_slice(extra);
+    let hawser = Hawser::start(&args).await;
     Setup {
         backend,
         hawser,
@@ -317,6 +331,28 @@ async fn ip_allow_list_refuses_other_clients() {
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert_eq!(refused.body, "Forbidden");
     assert_eq!(setup.backend.hits(), hits);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ip_strategy_depth_believes_only_a_trusted_proxy() {
+    let from_client = [("x-forwarded-for", "203.0.113.7")];
+    let untrusted = start().await;
+    let refused = send(&untrusted, Method::GET, "/behind", &from_client).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "anyone could claim the address"
+    );
+    let trusted = start_with(&["--trusted-proxies", "127.0.0.1/32"]).await;
+    let passed = send(&trusted, Method::GET, "/behind", &from_client).await;
+    assert_eq!(passed.status, StatusCode::OK, "{}", passed.body);
+    let other = [("x-forwarded-for", "203.0.113.7, 198.51.100.1")];
+    let refused = send(&trusted, Method::GET, "/behind", &other).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "depth 1 is the proxy's client"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
