@@ -153,6 +153,7 @@ impl Handler {
         }
         let context = RequestContext {
             client_ip: connection.peer.ip(),
+            trusted_proxy: self.settings.is_trusted(connection.peer.ip()),
             tls: false,
             now: Instant::now(),
         };
