@@ -9,6 +9,8 @@ const ANY: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 
 pub const DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 pub const LISTEN: SocketAddr = SocketAddr::new(ANY, 80);
+/// The name of the proxy's entry point (`--listen`).
+pub const ENTRY_POINT_NAME: &str = "web";
 pub const ADMIN_LISTEN: SocketAddr = SocketAddr::new(ANY, 8080);
 pub const LABEL_PREFIX: &str = "traefik";
 pub const EXPOSED_BY_DEFAULT: bool = true;

@@ -19,8 +19,8 @@ use defaults::{help, help_choice, with_default};
 
 use crate::discovery::{DockerEndpoint, PollSettings, TlsFiles};
 use crate::proxy::{AccessLogFormat, ProxySettings};
-use crate::routing::RoutingSettings;
 use crate::routing::traefik_v1::LabelSettings;
+use crate::routing::{EntryPoints, RoutingSettings};
 use crate::telemetry::{LogFormat, LogLevel};
 
 #[derive(Debug, Parser)]
@@ -310,6 +310,7 @@ impl Options {
                     self.backend_failure_cooldown,
                     defaults::BACKEND_FAILURE_COOLDOWN,
                 ),
+                entry_points: EntryPoints::new([(defaults::ENTRY_POINT_NAME.to_owned(), true)]),
             },
             poll: PollSettings {
                 quiet_interval: or(self.poll_interval, defaults::POLL_INTERVAL),

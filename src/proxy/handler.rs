@@ -120,7 +120,8 @@ impl Handler {
             query: request.uri().query(),
             headers: request.headers(),
         };
-        table.lookup(&view).cloned()
+        // The one entry point, --listen, is the first and only.
+        table.lookup(0, &view).cloned()
     }
 
     fn not_found(&self, request: &Request<Incoming>, started: Instant) -> Response<ProxyBody> {
