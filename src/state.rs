@@ -2,6 +2,7 @@
 //! and knows its own rules: [`Published`] the routing state, [`Traffic`] the totals, and
 //! discovery's status arrives on its own channel.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -18,6 +19,15 @@ pub struct SharedState {
     pub traffic: Arc<Traffic>,
     pub discovery: watch::Receiver<DiscoveryStatus>,
     pub started: SystemTime,
+}
+
+/// An entry point and the address its listeners are bound to (port 0 resolved).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoundEntryPoint {
+    pub name: String,
+    pub address: SocketAddr,
+    /// Routes that name no entry point are served here.
+    pub is_default: bool,
 }
 
 impl SharedState {
