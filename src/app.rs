@@ -50,7 +50,7 @@ pub async fn run(settings: Settings) -> Result<(), AppError> {
 
     let (providers, status) = start_providers(&settings, &shutdown)?;
     let (listeners, entry_points, proxy_address) = bind_entry_points(&settings)?;
-    let state = SharedState::new(status, &settings.routing);
+    let state = SharedState::new(status, &settings.routing, entry_points.clone());
     let admin_listener = admin::bind(settings.admin_listen)
         .await
         .map_err(|source| AppError::bind("admin", settings.admin_listen, source))?;

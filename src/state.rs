@@ -19,6 +19,9 @@ pub struct SharedState {
     pub traffic: Arc<Traffic>,
     pub discovery: watch::Receiver<DiscoveryStatus>,
     pub started: SystemTime,
+    /// The proxy's entry points as bound, in configured order (a request's entry point is a
+    /// position in this list).
+    pub entry_points: Vec<BoundEntryPoint>,
 }
 
 /// An entry point and the address its listeners are bound to (port 0 resolved).
@@ -34,12 +37,14 @@ impl SharedState {
     pub fn new(
         discovery: watch::Receiver<DiscoveryStatus>,
         routing: &RoutingSettings,
+        entry_points: Vec<BoundEntryPoint>,
     ) -> Arc<Self> {
         Arc::new(SharedState {
             published: Published::new(routing),
-            traffic: Arc::default(),
+            traffic: Arc::new(Traffic::new(entry_points.len())),
             discovery,
             started: SystemTime::now(),
+            entry_points,
         })
     }
 }

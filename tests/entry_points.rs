@@ -52,6 +52,25 @@ async fn status(url: &str) -> StatusCode {
     get(url).await.expect("an answer").status
 }
 
+fn route<'a>(routes: &'a Value, name: &str) -> &'a Value {
+    let all = routes["routes"].as_array().expect("routes");
+    all.iter()
+        .find(|route| route["name"] == name)
+        .unwrap_or_else(|| panic!("no route {name}: {routes:#}"))
+}
+
+/// `hawser_entrypoint_requests_total` for the entry point.
+async fn requests_on(hawser: &Hawser, entry_point: &str) -> u64 {
+    let metrics = get(&hawser.admin_url("/metrics")).await.expect("metrics");
+    let prefix = format!("hawser_entrypoint_requests_total{{entrypoint=\"{entry_point}\"}} ");
+    metrics
+        .body
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no {prefix}in {}", metrics.body))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_route_answers_only_on_the_entry_points_it_names() {
     let stack = stack().await;
@@ -97,6 +116,8 @@ async fn a_route_answers_only_on_the_entry_points_it_names() {
         echoed["headers"]["x-forwarded-port"],
         admin.port().to_string()
     );
+    assert_eq!(requests_on(&hawser, "web").await, 2);
+    assert_eq!(requests_on(&hawser, "admin").await, 3);
 
     // Some unknown names: served on the known one, with a warning; only unknown: skipped.
     assert_eq!(
@@ -112,6 +133,16 @@ async fn a_route_answers_only_on_the_entry_points_it_names() {
         assert_eq!(status(&url).await, StatusCode::NOT_FOUND);
     }
     let routes = json(&hawser.admin_url("/api/routes")).await;
+    assert_eq!(
+        route(&routes, "demo_admin")["entry_points"],
+        serde_json::json!(["admin"])
+    );
+    assert_eq!(
+        route(&routes, "demo_partial")["entry_points"],
+        serde_json::json!(["admin"])
+    );
+    let defaulted = serde_json::json!(["web", "admin"]);
+    assert_eq!(route(&routes, "demo_hello")["entry_points"], defaulted);
     let skipped = routes["skipped"].as_array().expect("skipped");
     let lost = skipped.iter().find(|skip| skip["service"] == "demo_lost");
     let reason = lost
@@ -126,6 +157,16 @@ async fn a_route_answers_only_on_the_entry_points_it_names() {
         warnings.contains("route demo_partial: entry point \\\"websecure\\\""),
         "{warnings}"
     );
+
+    // The seed's three routes (demo_hello, demo_ping, multi) are on both; two more on admin.
+    let listed = json(&hawser.admin_url("/api/entrypoints")).await;
+    let expected = serde_json::json!([
+        {"name": "web", "address": web.to_string(), "is_default": true, "routes": 3,
+         "requests": 4},
+        {"name": "admin", "address": admin.to_string(), "is_default": true, "routes": 5,
+         "requests": 5},
+    ]);
+    assert_eq!(listed, expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,6 +196,14 @@ async fn with_default_entry_points_a_route_naming_none_answers_there_only() {
         status(&hawser.url_on("web", "/admin/x")).await,
         StatusCode::NOT_FOUND
     );
+    let listed = json(&hawser.admin_url("/api/entrypoints")).await;
+    let defaults: Vec<&Value> = listed
+        .as_array()
+        .expect("entry points")
+        .iter()
+        .map(|entry_point| &entry_point["is_default"])
+        .collect();
+    assert_eq!(defaults, [&Value::Bool(true), &Value::Bool(false)]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

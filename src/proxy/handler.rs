@@ -63,7 +63,8 @@ impl Handler {
         connection: Connection,
     ) -> Response<ProxyBody> {
         let started = Instant::now();
-        self.state.traffic.requests.add(self.worker);
+        let requests = &self.state.traffic.requests;
+        requests.add(connection.entry_point, self.worker);
         let mut entry = self.log_entry(&request, connection, started);
         let response = match self.find_route(&request, connection.entry_point) {
             None => self.not_found(&request, started),
