@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::SkipReason;
+use super::entry_points::{self, EntryPoints};
 use super::middleware::{Middleware, MiddlewareDef};
 use super::network::choose_network;
 use super::options::Options;
@@ -29,6 +30,8 @@ pub struct RoutingSettings {
     pub default_network: Option<String>,
     /// How long a backend that got no response is passed over (zero: never).
     pub failure_cooldown: Duration,
+    /// The proxy's entry points: routes are checked against their names.
+    pub entry_points: EntryPoints,
 }
 
 /// Everything that decides where requests go. Two equal specs route identically.
@@ -42,6 +45,8 @@ pub struct RoutingSpec {
     pub warnings: Vec<ServiceWarning>,
     /// Passive health: how long a backend that got no response is passed over.
     pub failure_cooldown: Duration,
+    /// What the routes' entry points refer to (positions are what the table indexes by).
+    pub entry_points: EntryPoints,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +61,9 @@ pub struct RouteDef {
     pub balancer: String,
     /// Run in this order around forwarding (chains already flattened).
     pub middlewares: Vec<MiddlewareDef>,
+    /// The entry points the route is served on, by name, as its labels say; empty means the
+    /// default ones. Once compiled: the configured ones it is served on, never empty.
+    pub entry_points: Vec<String>,
 }
 
 /// One address requests can be sent to.
@@ -116,6 +124,7 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
 
     let mut compiled = Compiled::default();
     compiled.spec.failure_cooldown = settings.failure_cooldown;
+    compiled.spec.entry_points = settings.entry_points.clone();
     for service in services {
         let tasks = tasks_by_service
             .get(service.id.as_str())
@@ -131,6 +140,7 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
     for service in &snapshot.static_services {
         compile_static_service(service, &mut compiled);
     }
+    entry_points::attach(&mut compiled);
     finish(&mut compiled.spec);
     compiled
 }
@@ -229,6 +239,7 @@ fn compile_swarm_service(
                     pass_host_header: route.pass_host_header,
                     balancer: route.backend,
                     middlewares: Vec::new(),
+                    entry_points: route.entry_points,
                 });
             }
         }
@@ -308,6 +319,7 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
                 pass_host_header: service.pass_host_header.unwrap_or(true),
                 balancer: name,
                 middlewares,
+                entry_points: Vec::new(),
             });
         }
     }
@@ -352,22 +364,35 @@ fn finish(spec: &mut RoutingSpec) {
         let mut seen = std::collections::HashSet::new();
         backends.retain(|backend| seen.insert(backend.address));
     }
-    let mut first_with_rule: HashMap<(&str, u32), &str> = HashMap::new();
+    // Routes on different entry points never compete for a request.
+    let mut first_with_rule: HashMap<(&str, u32, &str), &str> = HashMap::new();
     let mut shadowed = Vec::new();
     for route in &spec.routes {
-        let key = (route.rule_text.as_str(), route.priority);
-        match first_with_rule.get(&key) {
-            Some(winner) => shadowed.push(ServiceWarning {
+        let keys = route.entry_points.iter().map(|entry_point| {
+            (
+                route.rule_text.as_str(),
+                route.priority,
+                entry_point.as_str(),
+            )
+        });
+        let mut winner = None;
+        for key in keys {
+            match first_with_rule.get(&key) {
+                Some(first) => winner = winner.or(Some(*first)),
+                None => {
+                    first_with_rule.insert(key, &route.name);
+                }
+            }
+        }
+        if let Some(winner) = winner {
+            shadowed.push(ServiceWarning {
                 service: route.service.clone(),
                 message: format!(
                     "route {} has the same rule and priority as route {winner}, which wins; \
                      set a frontend.priority to choose",
                     route.name
                 ),
-            }),
-            None => {
-                first_with_rule.insert(key, &route.name);
-            }
+            });
         }
     }
     spec.warnings.extend(shadowed);

@@ -13,6 +13,7 @@ pub(crate) fn settings() -> RoutingSettings {
         },
         default_network: None,
         failure_cooldown: std::time::Duration::from_secs(1),
+        entry_points: EntryPoints::new([("web".to_owned(), true)]),
     }
 }
 
@@ -96,6 +97,10 @@ impl Swarm {
 
     pub fn compile(&self) -> Compiled {
         compile(&self.snapshot, &settings())
+    }
+
+    pub fn compile_with(&self, settings: &RoutingSettings) -> Compiled {
+        compile(&self.snapshot, settings)
     }
 }
 
