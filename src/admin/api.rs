@@ -30,10 +30,19 @@ struct RouteView<'a> {
     pass_host_header: bool,
     /// Where the route is served: the names of the entry points.
     entry_points: &'a [String],
+    /// The middlewares run around forwarding, outermost first.
+    middlewares: Vec<MiddlewareView<'a>>,
     backend: &'a str,
     backends: Vec<BackendView<'a>>,
     requests: u64,
     responses: StatusClasses,
+}
+
+#[derive(Serialize)]
+struct MiddlewareView<'a> {
+    name: &'a str,
+    /// Traefik's name for its type: `basicAuth`, `stripPrefix`...
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -90,6 +99,15 @@ pub fn routes(state: &SharedState) -> AdminResponse {
                 priority: route.def.priority,
                 pass_host_header: route.def.pass_host_header,
                 entry_points: &route.def.entry_points,
+                middlewares: route
+                    .def
+                    .middlewares
+                    .iter()
+                    .map(|def| MiddlewareView {
+                        name: &def.name,
+                        kind: def.middleware.kind(),
+                    })
+                    .collect(),
                 backend: &route.balancer.name,
                 backends: backend_views(&route.balancer),
                 requests: route.stats.total(),

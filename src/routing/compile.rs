@@ -238,7 +238,7 @@ fn compile_swarm_service(
                     priority: route.priority,
                     pass_host_header: route.pass_host_header,
                     balancer: route.backend,
-                    middlewares: Vec::new(),
+                    middlewares: route.middlewares,
                     entry_points: route.entry_points,
                 });
             }

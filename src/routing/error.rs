@@ -114,6 +114,8 @@ pub enum SkipReason {
         what: String,
         configured: String,
     },
+    #[error("label {label}: {reason}")]
+    BadOption { label: String, reason: String },
     #[error("static service: {0}")]
     BadStaticService(String),
 }
