@@ -16,6 +16,7 @@
 pub mod balance;
 pub mod compile;
 mod error;
+pub mod goregex;
 pub mod host;
 pub mod index;
 pub mod middleware;
