@@ -62,7 +62,7 @@ impl Handler {
         let started = Instant::now();
         self.state.traffic.requests.add(self.worker);
         let mut entry = self.log_entry(&request, connection, started);
-        let response = match self.find_route(&request) {
+        let response = match self.find_route(&request, connection.peer) {
             None => self.not_found(&request, started),
             Some(route) => {
                 let response = self.proxy(&route, request, connection).await;
@@ -110,7 +110,7 @@ impl Handler {
     }
 
     /// The highest-priority route of the current table that matches.
-    fn find_route(&self, request: &Request<Incoming>) -> Option<Arc<Route>> {
+    fn find_route(&self, request: &Request<Incoming>, peer: SocketAddr) -> Option<Arc<Route>> {
         let table = self.state.published.table();
         let host = canonical_host(request_host(request));
         let view = RequestView {
@@ -119,6 +119,7 @@ impl Handler {
             path: request.uri().path(),
             query: request.uri().query(),
             headers: request.headers(),
+            client_ip: peer.ip(),
         };
         table.lookup(&view).cloned()
     }

@@ -23,13 +23,14 @@ pub mod middleware;
 pub mod network;
 pub mod options;
 pub mod pattern;
+mod query;
 pub mod report;
 pub mod rule;
 pub mod table;
 pub mod traefik_v1;
 
 pub use compile::{Compiled, RoutingSettings, RoutingSpec, compile};
-pub use error::{RuleError, SkipReason};
+pub use error::{MatcherProblem, Position, RuleError, SkipReason, SyntaxProblem};
 pub use report::ServiceReport;
 pub use rule::RequestView;
 pub use table::{Backend, Balancer, Route, RoutingTable};

@@ -1,12 +1,12 @@
-//! Path and host patterns: a literal, or a template with `{name}` / `{name:regex}` variables
-//! (the gorilla/mux syntax Traefik v1 rules use).
+//! Path, host and query patterns: a literal, or a template with `{name}` / `{name:regex}`
+//! variables (the gorilla/mux syntax Traefik v1 and v2 rules use).
 //!
 //! Literal patterns never touch the regex engine. Every pattern knows its literal prefix, which
 //! the route index uses to find candidates without scanning the table.
 
 use regex::Regex;
 
-use super::RuleError;
+use super::{RuleError, goregex};
 
 /// Which part of the request a template matches; it decides what `{name}` alone stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,6 +15,17 @@ pub enum PatternKind {
     Path,
     /// `{name}` matches one host label: `[^.]+`.
     Host,
+    /// A gorilla/mux query template `key=value`: `{name}` matches anything, `.*`.
+    Query,
+}
+
+/// Whose template rules apply.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    /// Traefik v1: Rust regexes, spaces trimmed.
+    V1,
+    /// gorilla/mux as in Traefik v2: Go regexes, taken as written.
+    Go,
 }
 
 /// A compiled path or host pattern.
@@ -35,24 +46,56 @@ impl PartialEq for Pattern {
 }
 
 impl Pattern {
-    /// Parses a pattern. Host patterns are case-insensitive and stored lowercase.
+    /// Parses a Traefik v1 template. Host patterns are case-insensitive and stored lowercase;
+    /// variable regexes are Rust syntax, and spaces around names and regexes are ignored.
     pub fn parse(source: &str, kind: PatternKind) -> Result<Self, RuleError> {
-        let source = match kind {
-            PatternKind::Host => source.to_ascii_lowercase(),
-            PatternKind::Path => source.to_owned(),
+        Self::build(source, kind, Syntax::V1)
+    }
+
+    /// Parses a gorilla/mux template as Traefik v2 rules use it: variable regexes are Go RE2
+    /// (see [`goregex`](super::goregex)), taken as written, and match case-insensitively in
+    /// hosts (only a literal host is stored lowercase, for the route index).
+    pub fn parse_go_template(source: &str, kind: PatternKind) -> Result<Self, RuleError> {
+        Self::build(source, kind, Syntax::Go)
+    }
+
+    /// A plain string, braces included: Traefik v3 paths have no templates.
+    pub fn literal(source: &str) -> Self {
+        Pattern {
+            source: source.to_owned(),
+            literal_prefix: source.to_owned(),
+            exact: None,
+            prefix: None,
+        }
+    }
+
+    fn build(source: &str, kind: PatternKind, syntax: Syntax) -> Result<Self, RuleError> {
+        let source = match (kind, syntax) {
+            (PatternKind::Host, Syntax::V1) => source.to_ascii_lowercase(),
+            _ => source.to_owned(),
         };
-        let pieces = split_template(&source)?;
+        let pieces = split_template(&source, syntax)?;
         let literal_prefix = match pieces.first() {
             Some(Piece::Literal(text)) => text.clone(),
             _ => String::new(),
         };
-        if pieces
-            .iter()
-            .all(|piece| matches!(piece, Piece::Literal(_)))
+        // gorilla/mux: `key=` alone means the key with any value.
+        let any_query_value = kind == PatternKind::Query
+            && source
+                .split_once('=')
+                .is_some_and(|(_, value)| value.is_empty());
+        if !any_query_value
+            && pieces
+                .iter()
+                .all(|piece| matches!(piece, Piece::Literal(_)))
         {
+            let source = match kind {
+                PatternKind::Host => source.to_ascii_lowercase(),
+                _ => source,
+            };
             return Ok(Pattern {
+                literal_prefix: source.clone(),
                 source,
-                literal_prefix,
                 exact: None,
                 prefix: None,
             });
@@ -65,6 +108,7 @@ impl Pattern {
                     let default = match kind {
                         PatternKind::Path => "[^/]+",
                         PatternKind::Host => "[^.]+",
+                        PatternKind::Query => ".*",
                     };
                     body.push_str("(?:");
                     body.push_str(pattern.as_deref().unwrap_or(default));
@@ -72,9 +116,12 @@ impl Pattern {
                 }
             }
         }
+        if any_query_value {
+            body.push_str(".*");
+        }
         let flags = match kind {
             PatternKind::Host => "(?i)",
-            PatternKind::Path => "",
+            PatternKind::Path | PatternKind::Query => "",
         };
         let compile = |anchored_end: bool| {
             let end = if anchored_end { "$" } else { "" };
@@ -123,13 +170,31 @@ impl Pattern {
     }
 }
 
+/// The variable names of a gorilla/mux template, in order (none when it does not parse).
+pub fn go_template_variables(source: &str) -> Vec<String> {
+    split_template(source, Syntax::Go)
+        .map(|pieces| {
+            pieces
+                .into_iter()
+                .filter_map(|piece| match piece {
+                    Piece::Variable { name, .. } => Some(name),
+                    Piece::Literal(_) => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 enum Piece {
     Literal(String),
-    Variable { pattern: Option<String> },
+    Variable {
+        name: String,
+        pattern: Option<String>,
+    },
 }
 
 /// Splits `a{x}b{y:[0-9]{2}}` into literals and variables; braces nest inside a variable's regex.
-fn split_template(source: &str) -> Result<Vec<Piece>, RuleError> {
+fn split_template(source: &str, syntax: Syntax) -> Result<Vec<Piece>, RuleError> {
     let bad = |reason: &str| RuleError::BadPattern {
         pattern: source.to_owned(),
         reason: reason.to_owned(),
@@ -158,19 +223,31 @@ fn split_template(source: &str) -> Result<Vec<Piece>, RuleError> {
                 let end = end.ok_or_else(|| bad("unbalanced '{'"))?;
                 let variable = &source[start + 1..end];
                 let (name, pattern) = match variable.split_once(':') {
-                    Some((name, pattern)) => (name.trim(), Some(pattern.trim().to_owned())),
-                    None => (variable.trim(), None),
+                    Some((name, pattern)) => (name, Some(pattern)),
+                    None => (variable, None),
+                };
+                let (name, pattern) = match syntax {
+                    Syntax::V1 => (name.trim(), pattern.map(str::trim)),
+                    Syntax::Go => (name, pattern),
                 };
                 if name.is_empty() {
                     return Err(bad("a variable needs a name, as in {name} or {name:regex}"));
                 }
-                if pattern.as_deref() == Some("") {
-                    return Err(bad("empty regex after ':' in a variable"));
-                }
+                let pattern = match (pattern, syntax) {
+                    (Some(""), _) => return Err(bad("empty regex after ':' in a variable")),
+                    (Some(pattern), Syntax::V1) => Some(pattern.to_owned()),
+                    (Some(pattern), Syntax::Go) => {
+                        Some(goregex::translate(pattern).map_err(|err| bad(&err.to_string()))?)
+                    }
+                    (None, _) => None,
+                };
                 if !literal.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));
                 }
-                pieces.push(Piece::Variable { pattern });
+                pieces.push(Piece::Variable {
+                    name: name.to_owned(),
+                    pattern,
+                });
             }
             '}' => return Err(bad("unbalanced '}'")),
             other => literal.push(other),

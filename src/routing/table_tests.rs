@@ -40,6 +40,7 @@ fn find<'t>(table: &'t RoutingTable, host: &str, path: &str) -> Option<&'t str> 
         path,
         query: None,
         headers: &headers,
+        client_ip: std::net::IpAddr::from([127, 0, 0, 1]),
     };
     table.lookup(&request).map(|route| route.def.name.as_str())
 }
