@@ -1,7 +1,9 @@
 //! Cluster snapshot → rules → an immutable routing table. Pure and synchronous: no I/O, and
 //! nothing from discovery; it reads only the plain [`crate::cluster`] model.
 //!
-//! - [`traefik_v1`] reads a service's labels into route settings and rules;
+//! - [`traefik_v1`] reads a service's labels into route settings and rules; [`traefik_v3`]
+//!   parses Traefik v2/v3 router rules, with [`goregex`] giving their Go regexes the same
+//!   meaning in Rust;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
 //!   [`host`] the canonical form hosts are compared in;
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
@@ -28,6 +30,7 @@ pub mod report;
 pub mod rule;
 pub mod table;
 pub mod traefik_v1;
+pub mod traefik_v3;
 
 pub use compile::{Compiled, RoutingSettings, RoutingSpec, compile};
 pub use error::{MatcherProblem, Position, RuleError, SkipReason, SyntaxProblem};
