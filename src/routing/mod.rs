@@ -2,8 +2,8 @@
 //! nothing from discovery; it reads only the plain [`crate::cluster`] model.
 //!
 //! - [`traefik_v1`] reads a service's labels into route settings and rules; [`traefik_v3`]
-//!   parses Traefik v2/v3 router rules, with [`goregex`] giving their Go regexes the same
-//!   meaning in Rust;
+//!   parses Traefik v2/v3 router rules, and [`constraints`] the provider constraints written
+//!   in the same grammar, with [`goregex`] giving their Go regexes the same meaning in Rust;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
 //!   [`host`] the canonical form hosts are compared in;
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
@@ -17,6 +17,7 @@
 
 pub mod balance;
 pub mod compile;
+pub mod constraints;
 mod error;
 pub mod goregex;
 pub mod host;
