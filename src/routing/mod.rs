@@ -1,7 +1,9 @@
 //! Cluster snapshot → rules → an immutable routing table. Pure and synchronous: no I/O, and
 //! nothing from discovery; it reads only the plain [`crate::cluster`] model.
 //!
-//! - [`traefik_v1`] reads a service's labels into route settings and rules;
+//! - [`traefik_v1`] reads a service's labels into route settings and rules; [`traefik_v3`]
+//!   parses Traefik v2/v3 router rules, and [`constraints`] the provider constraints written
+//!   in the same grammar, with [`goregex`] giving their Go regexes the same meaning in Rust;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
 //!   [`host`] the canonical form hosts are compared in, [`path_text`] the Go syntax of text a
 //!   rule writes into a path, and `query` how a `Query` matcher reads the query string;
@@ -17,8 +19,10 @@
 
 pub mod balance;
 pub mod compile;
+pub mod constraints;
 pub mod entry_points;
 mod error;
+pub mod goregex;
 pub mod host;
 pub mod index;
 pub mod middleware;
@@ -31,10 +35,11 @@ pub mod report;
 pub mod rule;
 pub mod table;
 pub mod traefik_v1;
+pub mod traefik_v3;
 
 pub use compile::{Compiled, RoutingSettings, RoutingSpec, compile};
 pub use entry_points::EntryPoints;
-pub use error::{RuleError, SkipReason};
+pub use error::{MatcherProblem, Position, RuleError, SkipReason, SyntaxProblem};
 pub use report::ServiceReport;
 pub use rule::RequestView;
 pub use table::{Backend, Balancer, Route, RoutingTable};
