@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use hawser::tls::acme::challenges::OpenChallenges;
 use hawser::tls::selfsigned::default_certificate;
 use hawser::tls::{
     CertificateFileWatcher, CertificateFiles, CertificateStore, Challenges, DefaultOrigin,
@@ -17,7 +18,7 @@ use hawser::tls::{
 };
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use support::http::get;
-use support::tls::{OpenConnection, connect, leaf, roots, serve_https, served};
+use support::tls::{OpenConnection, connect, connect_unverified, leaf, roots, serve_https, served};
 use support::wait::eventually;
 use tokio_util::sync::CancellationToken;
 
@@ -55,6 +56,7 @@ impl Ca {
 struct Server {
     address: SocketAddr,
     store: Arc<CertificateStore>,
+    challenges: Arc<Challenges>,
     stats: Arc<TlsStats>,
     shutdown: CancellationToken,
 }
@@ -76,12 +78,13 @@ async fn serve_directory(directory: &Path) -> Server {
     let shutdown = CancellationToken::new();
     tokio::spawn(watcher.watch(Duration::from_millis(50), shutdown.clone()));
     let stats = Arc::new(TlsStats::default());
+    let challenges = Arc::new(Challenges::default());
     let config = TlsOptions::default()
         .server_config(store.clone())
         .expect("config");
     let acceptor = TlsAcceptor::new(
         TlsConfigs::new(config),
-        Arc::new(Challenges::default()),
+        challenges.clone(),
         stats.clone(),
         Duration::from_secs(5),
     )
@@ -90,6 +93,7 @@ async fn serve_directory(directory: &Path) -> Server {
     Server {
         address,
         store,
+        challenges,
         stats,
         shutdown,
     }
@@ -221,5 +225,62 @@ async fn a_replaced_certificate_file_serves_new_connections_and_spares_open_ones
         .await
         .expect("unaffected");
     assert_eq!(site.serial, renewed.serial);
+    server.shutdown.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acme_tls_1_gets_the_challenge_certificate_only_while_a_challenge_is_open() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let server = serve_directory(directory.path()).await;
+    let mut open = OpenChallenges::new(server.challenges.clone());
+    open.tls_alpn01("validate.example.com", &[9; 32])
+        .expect("challenge");
+
+    let validation = connect_unverified(server.address, "validate.example.com", &["acme-tls/1"])
+        .await
+        .expect("the validation handshake");
+    assert_eq!(
+        validation.get_ref().1.alpn_protocol(),
+        Some(&b"acme-tls/1"[..])
+    );
+    let presented = validation
+        .get_ref()
+        .1
+        .peer_certificates()
+        .expect("certificate")[0]
+        .clone();
+    let (_, parsed) = x509_parser::parse_x509_certificate(presented.as_ref()).expect("X.509");
+    let identifier = parsed
+        .extensions()
+        .iter()
+        .find(|extension| extension.oid.to_id_string() == "1.3.6.1.5.5.7.1.31")
+        .expect("acmeIdentifier");
+    assert!(identifier.critical);
+    let stats = server.stats.clone();
+    eventually(Duration::from_secs(5), "the validation counted", || {
+        let stats = stats.clone();
+        async move { (stats.challenges_answered.load(Ordering::Relaxed) == 1).then_some(()) }
+    })
+    .await;
+    assert_eq!(
+        server.stats.handshakes_total(),
+        0,
+        "a validation is not a client"
+    );
+
+    let elsewhere = connect_unverified(server.address, "other.example.com", &["acme-tls/1"]).await;
+    assert!(
+        elsewhere.is_err(),
+        "no challenge for this name: no acme-tls/1"
+    );
+    drop(open);
+    let closed = connect_unverified(server.address, "validate.example.com", &["acme-tls/1"]).await;
+    assert!(closed.is_err(), "the challenge is closed");
+    let normal = connect_unverified(server.address, "validate.example.com", &["h2"])
+        .await
+        .expect("an ordinary client");
+    let default = normal.get_ref().1.peer_certificates().expect("certificate")[0].clone();
+    let facts = hawser::tls::CertificateFacts::read(&default).expect("X.509");
+    assert_eq!(facts.names, ["hawser.invalid"], "the default certificate");
     server.shutdown.cancel();
 }

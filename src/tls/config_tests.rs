@@ -282,6 +282,43 @@ fn configs_are_chosen_by_sni() {
 }
 
 #[test]
+fn sessions_resume_with_tickets_and_not_without() {
+    use rustls::HandshakeKind;
+    let pki = Pki::new();
+    let store = store_with(&pki, &["a.example.com"]);
+    for version in [&TLS13, &TLS12] {
+        let on = TlsOptions::default()
+            .server_config(store.clone())
+            .expect("config");
+        // One client config: its session store carries the ticket to the second handshake.
+        let client = pki.client(&[version], None, &[]);
+        let first = handshake(on.clone(), client.clone(), "a.example.com").expect("first");
+        assert_eq!(first.handshake_kind(), Some(HandshakeKind::Full));
+        let second = handshake(on, client, "a.example.com").expect("second");
+        assert_eq!(
+            second.handshake_kind(),
+            Some(HandshakeKind::Resumed),
+            "{version:?}"
+        );
+
+        let off = TlsOptions {
+            session_tickets: false,
+            ..TlsOptions::default()
+        }
+        .server_config(store.clone())
+        .expect("config");
+        let client = pki.client(&[version], None, &[]);
+        handshake(off.clone(), client.clone(), "a.example.com").expect("first");
+        let again = handshake(off, client, "a.example.com").expect("second");
+        assert_eq!(
+            again.handshake_kind(),
+            Some(HandshakeKind::Full),
+            "{version:?}"
+        );
+    }
+}
+
+#[test]
 fn session_tickets_can_be_turned_off() {
     let pki = Pki::new();
     let store = store_with(&pki, &["a.example.com"]);

@@ -115,6 +115,19 @@ pub fn handshake(
                 .map_err(|e| format!("client: {e}"))?;
         }
         if !client.is_handshaking() && !server.is_handshaking() {
+            // TLS 1.3 tickets follow the handshake: hand them to the client's session store.
+            let mut tickets = Vec::new();
+            while server.wants_write() {
+                server.write_tls(&mut tickets).map_err(|e| e.to_string())?;
+            }
+            if !tickets.is_empty() {
+                client
+                    .read_tls(&mut &tickets[..])
+                    .map_err(|e| e.to_string())?;
+                client
+                    .process_new_packets()
+                    .map_err(|e| format!("client: {e}"))?;
+            }
             return Ok(server);
         }
     }
