@@ -35,12 +35,6 @@ impl ResolvesServerCert for CertResolver {
     }
 }
 
-impl std::fmt::Debug for CertificateStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CertificateStore").finish_non_exhaustive()
-    }
-}
-
 /// The challenge certificate for the SNI, only for a ClientHello that offers `acme-tls/1`.
 #[derive(Debug)]
 pub struct ChallengeResolver {

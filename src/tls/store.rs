@@ -273,6 +273,13 @@ impl CertificateStore {
     }
 }
 
+/// Certificates and keys are not printed.
+impl std::fmt::Debug for CertificateStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateStore").finish_non_exhaustive()
+    }
+}
+
 /// Unexpired before expired, then sources in order, then the latest `not_after`: each name
 /// goes to the first certificate that has it.
 fn build(sources: &Sources, now: SystemTime) -> Snapshot {
