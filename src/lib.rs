@@ -24,6 +24,9 @@
 //!   the [`stats::Traffic`] totals and discovery's status.
 //! - [`proxy`]: accept, match, rewrite, forward over pooled connections, stream back.
 //! - [`admin`]: dashboard, JSON API, metrics and `/ping`: read-only views of the same state.
+//! - [`tls`]: HTTPS, the only rustls server and ACME code: certificates from files, ACME
+//!   resolvers or generated, chosen by SNI; rustls configs from TLS options; one connection's
+//!   handshake. Self-contained for now: the proxy's listeners do not use it yet.
 //! - [`app`]: starts all of the above and shuts it down gracefully; [`telemetry`] sets up logs;
 //!   [`healthcheck`] is the `hawser healthcheck` subcommand.
 
@@ -40,3 +43,4 @@ pub mod routing;
 pub mod state;
 pub mod stats;
 pub mod telemetry;
+pub mod tls;

@@ -34,6 +34,24 @@ pub const DOCKER_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DOCKER_BACKOFF_MIN: Duration = Duration::from_millis(250);
 pub const DOCKER_BACKOFF_MAX: Duration = Duration::from_secs(10);
 pub const FILE_POLL_INTERVAL: Duration = Duration::from_secs(1);
+pub const TLS_DEFAULT_CERT: &str = "a self-signed certificate made at start";
+pub const TLS_POLL_INTERVAL: Duration = Duration::from_secs(2);
+pub const TLS_MIN_VERSION: &str = "1.2";
+pub const TLS_MAX_VERSION: &str = "1.3";
+pub const TLS_CIPHER_SUITES: &str = "rustls's";
+pub const TLS_CLIENT_AUTH: &str = "require";
+pub const TLS_SNI_STRICT: bool = false;
+pub const TLS_SESSION_TICKETS: bool = true;
+/// Where a certificate resolver without `storage=` keeps its account and certificates.
+pub const ACME_STORAGE: &str = "acme.json";
+/// ACME timing (not flags): the first retry after a failed order, doubled up to the most;
+/// Let's Encrypt allows 5 failed validations per name and hour.
+pub const ACME_RETRY_MIN: Duration = Duration::from_secs(120);
+pub const ACME_RETRY_MAX: Duration = Duration::from_secs(3600);
+pub const ACME_ORDER_TIMEOUT: Duration = Duration::from_secs(300);
+pub const ACME_POLL_INITIAL_DELAY: Duration = Duration::from_secs(1);
+pub const ACME_POLL_TIMEOUT: Duration = Duration::from_secs(120);
+pub const ACME_MAX_CONCURRENT_ORDERS: usize = 4;
 
 /// A default as the help and the README write it: `30s`, `200ms`, `0.0.0.0:80`, `true`.
 pub trait Shown {

@@ -5,6 +5,7 @@
 
 pub mod defaults;
 mod entry_points;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use crate::proxy::{AccessLogFormat, ProxySettings};
 use crate::routing::RoutingSettings;
 use crate::routing::traefik_v1::LabelSettings;
 use crate::telemetry::{LogFormat, LogLevel};
+use crate::tls::TlsSettings;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -135,6 +137,40 @@ pub struct Options {
     pub docker_backoff_max: Option<DurationArg>,
     #[arg(long, env = "HAWSER_FILE_POLL_INTERVAL", help = help("How often the --file routes file is checked for changes", defaults::FILE_POLL_INTERVAL))]
     pub file_poll_interval: Option<DurationArg>,
+    /// HTTPS certificate chains (PEM, leaf first), paired in order with --tls-key; re-read on change.
+    #[arg(long, env = "HAWSER_TLS_CERT", value_delimiter = ',')]
+    pub tls_cert: Option<Vec<PathBuf>>,
+    /// The private keys (PEM) of the --tls-cert chains, in the same order.
+    #[arg(long, env = "HAWSER_TLS_KEY", value_delimiter = ',')]
+    pub tls_key: Option<Vec<PathBuf>>,
+    /// Directories of certificates: NAME.crt + NAME.key, NAME.pem + NAME.key, or NAME.pem with both (Swarm secrets: /run/secrets).
+    #[arg(long, env = "HAWSER_TLS_CERT_DIR", value_delimiter = ',')]
+    pub tls_cert_dir: Option<Vec<PathBuf>>,
+    #[arg(long, env = "HAWSER_TLS_DEFAULT_CERT", help = help("Certificate for clients whose SNI matches no other, with --tls-default-key", defaults::TLS_DEFAULT_CERT))]
+    pub tls_default_cert: Option<PathBuf>,
+    /// The private key of --tls-default-cert.
+    #[arg(long, env = "HAWSER_TLS_DEFAULT_KEY")]
+    pub tls_default_key: Option<PathBuf>,
+    #[arg(long, env = "HAWSER_TLS_POLL_INTERVAL", help = help("How often certificate files are checked for changes", defaults::TLS_POLL_INTERVAL))]
+    pub tls_poll_interval: Option<DurationArg>,
+    #[arg(long, env = "HAWSER_TLS_MIN_VERSION", help = help("Lowest TLS version accepted: 1.2 or 1.3", defaults::TLS_MIN_VERSION))]
+    pub tls_min_version: Option<String>,
+    #[arg(long, env = "HAWSER_TLS_MAX_VERSION", help = help("Highest TLS version accepted: 1.2 or 1.3", defaults::TLS_MAX_VERSION))]
+    pub tls_max_version: Option<String>,
+    #[arg(long, env = "HAWSER_TLS_CIPHER_SUITES", value_delimiter = ',', help = help("Cipher suites by rustls or IANA name, comma-separated; each TLS version named replaces that version's defaults", defaults::TLS_CIPHER_SUITES))]
+    pub tls_cipher_suites: Option<Vec<String>>,
+    /// CA certificates (PEM) that client certificates must be signed by (mutual TLS).
+    #[arg(long, env = "HAWSER_TLS_CLIENT_CA", value_delimiter = ',')]
+    pub tls_client_ca: Option<Vec<PathBuf>>,
+    #[arg(long, env = "HAWSER_TLS_CLIENT_AUTH", help = help("With --tls-client-ca: require a client certificate, or verify-if-given", defaults::TLS_CLIENT_AUTH))]
+    pub tls_client_auth: Option<String>,
+    #[arg(long, env = "HAWSER_TLS_SNI_STRICT", num_args = 0..=1, default_missing_value = "true", help = help("Refuse handshakes whose SNI matches no certificate instead of serving the default one", defaults::TLS_SNI_STRICT))]
+    pub tls_sni_strict: Option<bool>,
+    #[arg(long, env = "HAWSER_TLS_SESSION_TICKETS", num_args = 0..=1, default_missing_value = "true", help = help("TLS session resumption (tickets and the session cache)", defaults::TLS_SESSION_TICKETS))]
+    pub tls_session_tickets: Option<bool>,
+    /// An ACME certificate resolver: NAME.KEY=VALUE,... with email, storage, challenge (http or tlsalpn), ca, ca-root; repeatable.
+    #[arg(long, env = "HAWSER_CERTRESOLVER", value_delimiter = ';')]
+    pub certresolver: Option<Vec<String>>,
 }
 
 /// A duration written as `10s`, `200ms`, `1m30s`.
@@ -166,6 +202,8 @@ pub enum ConfigError {
     Invalid(String),
     #[error(transparent)]
     Discovery(#[from] crate::discovery::DiscoveryError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// Validated settings, ready to run.
@@ -180,6 +218,7 @@ pub struct Settings {
     pub proxy: ProxySettings,
     pub routing: RoutingSettings,
     pub poll: PollSettings,
+    pub tls: TlsSettings,
 }
 
 impl Options {
@@ -242,6 +281,20 @@ impl Options {
             docker_timeout,
             docker_backoff_max,
             file_poll_interval,
+            tls_cert,
+            tls_key,
+            tls_cert_dir,
+            tls_default_cert,
+            tls_default_key,
+            tls_poll_interval,
+            tls_min_version,
+            tls_max_version,
+            tls_cipher_suites,
+            tls_client_ca,
+            tls_client_auth,
+            tls_sni_strict,
+            tls_session_tickets,
+            certresolver,
         )
     }
 
@@ -280,6 +333,7 @@ impl Options {
             return Err(ConfigError::Invalid("--workers must be at least 1".into()));
         }
         let admin_listen = self.admin_listen();
+        let tls = self.tls_settings()?;
         let (entry_points, routing_entry_points) =
             entry_points::resolve(self.listen, self.entrypoint, self.default_entrypoints)?;
         let prefix = self
@@ -291,6 +345,7 @@ impl Options {
             )));
         }
         Ok(Settings {
+            tls,
             docker,
             file: self.file,
             file_poll_interval: or(self.file_poll_interval, defaults::FILE_POLL_INTERVAL),

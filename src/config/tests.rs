@@ -212,3 +212,93 @@ fn the_example_config_file_spells_out_the_defaults() {
     let defaults = parse(&docker).resolve().expect("valid");
     assert_eq!(format!("{with_file:?}"), format!("{defaults:?}"));
 }
+
+#[test]
+fn tls_flags_become_tls_settings() {
+    use crate::tls::acme::ChallengeKind;
+    use crate::tls::{ClientAuthMode, TlsVersion};
+    let settings = parse(&[
+        "--no-docker",
+        "--file",
+        "routes.toml",
+        "--tls-cert",
+        "/certs/a.crt,/certs/b.crt",
+        "--tls-key",
+        "/certs/a.key",
+        "--tls-key",
+        "/certs/b.key",
+        "--tls-cert-dir",
+        "/run/secrets",
+        "--tls-min-version",
+        "1.3",
+        "--tls-cipher-suites",
+        "TLS_AES_256_GCM_SHA384",
+        "--tls-client-ca",
+        "/certs/clients.pem",
+        "--tls-client-auth",
+        "verify-if-given",
+        "--tls-sni-strict",
+        "--certresolver",
+        "le.email=ops@example.com,challenge=tlsalpn",
+        "--certresolver",
+        "le.storage=/data/acme.json",
+    ])
+    .resolve()
+    .expect("valid");
+    let tls = &settings.tls;
+    assert_eq!(tls.files.pairs.len(), 2);
+    assert_eq!(tls.files.pairs[1].cert, Path::new("/certs/b.crt"));
+    assert_eq!(tls.files.pairs[1].key, Path::new("/certs/b.key"));
+    assert_eq!(tls.files.directories, [PathBuf::from("/run/secrets")]);
+    assert_eq!(tls.options.min_version, TlsVersion::Tls13);
+    assert_eq!(tls.options.cipher_suites.len(), 1);
+    let client_auth = tls.options.client_auth.as_ref().expect("mutual TLS");
+    assert_eq!(client_auth.mode, ClientAuthMode::VerifyIfGiven);
+    assert!(tls.options.sni_strict);
+    assert!(tls.options.session_tickets);
+    assert_eq!(tls.resolvers.len(), 1);
+    assert_eq!(tls.resolvers[0].challenge, ChallengeKind::TlsAlpn01);
+    assert_eq!(tls.resolvers[0].storage, Path::new("/data/acme.json"));
+
+    let defaults = parse(&["--docker-host", "unix:///s"])
+        .resolve()
+        .expect("valid");
+    assert_eq!(defaults.tls.options, crate::tls::TlsOptions::default());
+    assert_eq!(defaults.tls.poll_interval, Duration::from_secs(2));
+    assert!(defaults.tls.resolvers.is_empty());
+    assert_eq!(defaults.tls.files, crate::tls::CertificateFiles::default());
+}
+
+#[test]
+fn bad_tls_flags_are_clear_errors() {
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["--tls-cert", "a.crt"],
+            "--tls-cert and --tls-key come in pairs",
+        ),
+        (&["--tls-default-cert", "d.crt"], "--tls-default-key"),
+        (&["--tls-min-version", "1.1"], "--tls-min-version"),
+        (
+            &["--tls-min-version", "1.3", "--tls-max-version", "1.2"],
+            "above",
+        ),
+        (&["--tls-cipher-suites", "RC4"], "\"RC4\" is unknown"),
+        (&["--tls-client-auth", "require"], "needs --tls-client-ca"),
+        (
+            &[
+                "--tls-client-ca",
+                "ca.pem",
+                "--tls-client-auth",
+                "RequireAnyClientCert",
+            ],
+            "--tls-client-auth",
+        ),
+        (&["--certresolver", "le.challenge=dns"], "DNS-01"),
+    ];
+    for (flags, expected) in cases {
+        let mut args = vec!["--docker-host", "unix:///s"];
+        args.extend_from_slice(flags);
+        let err = parse(&args).resolve().expect_err(expected).to_string();
+        assert!(err.contains(expected), "{flags:?}: {err}");
+    }
+}

@@ -121,6 +121,20 @@ pub async fn get_within(
     on_tcp(address, request, limit).await
 }
 
+/// `GET path` over an established stream (a TLS one, say), with `host` as the Host header.
+pub async fn get_on<S>(stream: S, host: &str, path: &str) -> Result<Reply, Failure>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let request = Request::get(path)
+        .header("host", host)
+        .body(Empty::new())
+        .map_err(|err| Failure::Exchange(err.to_string()))?;
+    tokio::time::timeout(LIMIT, exchange(stream, request))
+        .await
+        .unwrap_or(Err(Failure::Timeout))
+}
+
 /// `GET path` from the unix socket at `socket` (the Docker Engine API).
 pub async fn get_unix(socket: &Path, path: &str, limit: Duration) -> Result<Reply, Failure> {
     let request = Request::get(path)

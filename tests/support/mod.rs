@@ -1,5 +1,6 @@
 //! Shared test support: a fake Docker Engine API, real test backends, the hawser process, one
-//! HTTP client, one way to wait for a condition, and the end-to-end lab's helpers (`e2e`).
+//! HTTP client, one way to wait for a condition, the end-to-end lab's helpers (`e2e`), and for
+//! HTTPS a TLS client and server and a private ACME CA (`tls`, `pebble`).
 #![allow(dead_code)]
 
 pub mod backend;
@@ -8,6 +9,8 @@ pub mod e2e;
 pub mod fake_docker;
 pub mod hawser;
 pub mod http;
+pub mod pebble;
 pub mod stack;
 pub mod swarm;
+pub mod tls;
 pub mod wait;
