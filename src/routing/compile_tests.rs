@@ -62,6 +62,7 @@ impl Swarm {
             networks: networks.iter().map(|id| (*id).to_owned()).collect(),
             mode: ServiceMode::Replicated { replicas: 2 },
             updating: false,
+            virtual_ips: Vec::new(),
         });
         self
     }

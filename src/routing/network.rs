@@ -99,6 +99,7 @@ mod tests {
             networks: networks.iter().map(|id| (*id).to_owned()).collect(),
             mode: ServiceMode::Global,
             updating: false,
+            virtual_ips: Vec::new(),
         }
     }
 
