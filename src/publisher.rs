@@ -16,7 +16,8 @@ use crate::state::SharedState;
 /// What has been logged already.
 #[derive(Default)]
 struct Reported {
-    skipped: BTreeMap<String, String>,
+    /// By service and, for a router skipped alone, router.
+    skipped: BTreeMap<(String, Option<String>), String>,
     warnings: BTreeSet<(String, String)>,
 }
 
@@ -33,7 +34,7 @@ pub async fn run(
         report(&compiled.spec, &mut reported);
         if let Some(generation) = state.published.publish(compiled, snapshot.synced) {
             let table = state.published.table();
-            let backends: usize = table.spec.balancers.values().map(Vec::len).sum();
+            let backends = table.spec.backend_count();
             info!(
                 generation,
                 routes = table.routes().len(),
@@ -51,27 +52,36 @@ pub async fn run(
 fn report(spec: &RoutingSpec, reported: &mut Reported) {
     let mut skipped = BTreeMap::new();
     for service in &spec.skipped {
-        let known = reported.skipped.get(&service.service) == Some(&service.reason);
+        let key = (service.service.clone(), service.router.clone());
+        let known = reported.skipped.get(&key) == Some(&service.reason);
         if !known {
-            if service.intentional {
-                info!(
+            match (&service.router, service.intentional) {
+                (Some(router), _) => warn!(
+                    service = service.service,
+                    router,
+                    reason = service.reason,
+                    "router skipped"
+                ),
+                (None, true) => info!(
                     service = service.service,
                     reason = service.reason,
                     "service not routed"
-                );
-            } else {
-                warn!(
+                ),
+                (None, false) => warn!(
                     service = service.service,
                     reason = service.reason,
                     "service skipped"
-                );
+                ),
             }
         }
-        skipped.insert(service.service.clone(), service.reason.clone());
+        skipped.insert(key, service.reason.clone());
     }
-    for service in reported.skipped.keys() {
-        if !skipped.contains_key(service) {
-            info!(service, "service no longer skipped");
+    for (service, router) in reported.skipped.keys() {
+        if !skipped.contains_key(&(service.clone(), router.clone())) {
+            match router {
+                Some(router) => info!(service, router, "router no longer skipped"),
+                None => info!(service, "service no longer skipped"),
+            }
         }
     }
     reported.skipped = skipped;

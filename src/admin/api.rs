@@ -9,6 +9,9 @@ use serde::Serialize;
 
 use super::{AdminResponse, json};
 use crate::routing::compile::{ServiceWarning, SkippedService};
+use crate::routing::dialect::Dialect;
+use crate::routing::load_balancer::BalancerSettings;
+use crate::routing::tls::RouteTls;
 use crate::routing::{Backend, Balancer, RoutingTable};
 use crate::state::SharedState;
 
@@ -32,6 +35,16 @@ struct RouteView<'a> {
     backends: Vec<BackendView<'a>>,
     requests: u64,
     responses: StatusClasses,
+    /// `v1` or `v3`: the label dialect the route was read from.
+    dialect: Dialect,
+    /// Empty: the default entry points.
+    entry_points: &'a [String],
+    /// Names, in the order they run (chains flattened).
+    middlewares: Vec<&'a str>,
+    /// Set for routes that are for TLS connections only.
+    tls: Option<&'a RouteTls>,
+    /// The balancer's scheme, sticky cookie and health check.
+    load_balancer: &'a BalancerSettings,
 }
 
 #[derive(Serialize)]
@@ -69,6 +82,8 @@ struct StatusClasses {
 struct BalancerView<'a> {
     name: &'a str,
     backends: Vec<BackendView<'a>>,
+    #[serde(flatten)]
+    settings: &'a BalancerSettings,
 }
 
 /// Every route in priority order with its backends, plus skipped services and warnings.
@@ -95,6 +110,16 @@ pub fn routes(state: &SharedState) -> AdminResponse {
                     client_error: load(3),
                     server_error: load(4),
                 },
+                dialect: route.def.dialect,
+                entry_points: &route.def.entry_points,
+                middlewares: route
+                    .def
+                    .middlewares
+                    .iter()
+                    .map(|middleware| middleware.name.as_str())
+                    .collect(),
+                tls: route.def.tls.as_ref(),
+                load_balancer: &route.balancer.settings,
             }
         })
         .collect();
@@ -130,6 +155,7 @@ fn balancers(table: &RoutingTable) -> Vec<BalancerView<'_>> {
         .map(|(name, balancer)| BalancerView {
             name,
             backends: backend_views(balancer),
+            settings: &balancer.settings,
         })
         .collect()
 }
@@ -202,7 +228,7 @@ pub fn overview(state: &SharedState) -> AdminResponse {
         generation: table.generation,
         table_updated_at: millis(table.built_at),
         routes: table.routes().len(),
-        backends: table.spec.balancers.values().map(Vec::len).sum(),
+        backends: table.spec.backend_count(),
         skipped: table.spec.skipped.len(),
         requests: traffic.requests.total(),
         responses: StatusClasses {

@@ -120,6 +120,7 @@ fn the_seed_stack_compiles_to_the_blog_posts_routes() {
     );
     let addresses = |balancer: &str| -> Vec<String> {
         let mut addresses: Vec<String> = spec.balancers[balancer]
+            .backends
             .iter()
             .map(|backend| backend.address.to_string())
             .collect();

@@ -4,19 +4,19 @@
 //! Each service is handled on its own: a service whose labels are wrong is skipped with a
 //! reason, and nothing it says can affect another service's routes.
 
-use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
+use std::collections::HashMap;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use super::SkipReason;
-use super::middleware::MiddlewareDef;
-use super::network::choose_network;
+use super::dialect::Dialect;
+use super::network::{choose_network, task_backends};
 use super::report::{ServiceReport, ServiceStatus, TaskReport};
-use super::rule::Rule;
 use super::traefik_v1::{LabelSettings, ServiceLabels, parse_rule, parse_service_labels};
 use crate::cluster::{ClusterSnapshot, Network, Node, Service, StaticService, Task};
+
+pub use super::spec::{
+    BackendDef, BalancerDef, Compiled, RouteDef, RoutingSpec, ServiceWarning, SkippedService,
+};
 
 /// Settings that change how a snapshot becomes routes.
 #[derive(Clone, Debug)]
@@ -26,67 +26,6 @@ pub struct RoutingSettings {
     pub default_network: Option<String>,
     /// How long a backend that got no response is passed over (zero: never).
     pub failure_cooldown: Duration,
-}
-
-/// Everything that decides where requests go. Two equal specs route identically.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RoutingSpec {
-    /// Highest priority first: the order rules are tried in.
-    pub routes: Vec<RouteDef>,
-    /// Balancers (named sets of backends) by name; routes refer to them by name.
-    pub balancers: BTreeMap<String, Vec<BackendDef>>,
-    pub skipped: Vec<SkippedService>,
-    pub warnings: Vec<ServiceWarning>,
-    /// Passive health: how long a backend that got no response is passed over.
-    pub failure_cooldown: Duration,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct RouteDef {
-    /// Unique: the service name, `service/segment`, or `name@file`.
-    pub name: String,
-    pub service: String,
-    pub rule_text: String,
-    pub rule: Rule,
-    pub priority: u32,
-    pub pass_host_header: bool,
-    pub balancer: String,
-    /// Run in this order around forwarding (chains already flattened).
-    pub middlewares: Vec<MiddlewareDef>,
-}
-
-/// One address requests can be sent to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct BackendDef {
-    /// `None` for static backends.
-    pub task_id: Option<String>,
-    pub service: String,
-    pub slot: Option<u64>,
-    pub node_id: Option<String>,
-    pub node: Option<String>,
-    pub address: SocketAddr,
-    pub weight: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SkippedService {
-    pub service: String,
-    pub reason: String,
-    /// Disabled on purpose (`enable=false`): reported, but not a problem.
-    pub intentional: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ServiceWarning {
-    pub service: String,
-    pub message: String,
-}
-
-/// The routing spec and the per-service view operators look at.
-#[derive(Clone, Debug, Default)]
-pub struct Compiled {
-    pub spec: RoutingSpec,
-    pub services: Vec<ServiceReport>,
 }
 
 /// Builds the routing spec from a snapshot. Pure: the same input gives the same output.
@@ -177,6 +116,7 @@ fn compile_swarm_service(
         Err(reason) => {
             compiled.spec.skipped.push(SkippedService {
                 service: service.name.clone(),
+                router: None,
                 reason: reason.to_string(),
                 intentional: matches!(
                     reason,
@@ -192,30 +132,21 @@ fn compile_swarm_service(
                     Some(segment) => format!("{}/{segment}", service.name),
                     None => service.name.clone(),
                 };
-                let balancer = compiled
+                let backends = task_backends(
+                    service,
+                    tasks,
+                    network,
+                    context.nodes,
+                    route.port,
+                    route.weight,
+                );
+                compiled
                     .spec
                     .balancers
                     .entry(route.backend.clone())
-                    .or_default();
-                for task in tasks.iter().filter(|task| is_routable(task, context.nodes)) {
-                    let Some(address) = task
-                        .addresses
-                        .iter()
-                        .find(|address| address.network_id == network.id)
-                    else {
-                        continue;
-                    };
-                    let node = task.node_id.as_deref().and_then(|id| context.nodes.get(id));
-                    balancer.push(BackendDef {
-                        task_id: Some(task.id.clone()),
-                        service: service.name.clone(),
-                        slot: task.slot,
-                        node_id: task.node_id.clone(),
-                        node: node.map(|node| node.hostname.clone()),
-                        address: SocketAddr::new(address.ip, route.port),
-                        weight: route.weight,
-                    });
-                }
+                    .or_default()
+                    .backends
+                    .extend(backends);
                 report.routes.push(name.clone());
                 compiled.spec.routes.push(RouteDef {
                     name,
@@ -226,21 +157,14 @@ fn compile_swarm_service(
                     pass_host_header: route.pass_host_header,
                     balancer: route.backend,
                     middlewares: Vec::new(),
+                    dialect: Dialect::V1,
+                    entry_points: Vec::new(),
+                    tls: None,
                 });
             }
         }
     }
     compiled.services.push(report);
-}
-
-/// Running as Swarm wants, on a node the managers can reach.
-fn is_routable(task: &Task, nodes: &HashMap<&str, &Node>) -> bool {
-    let node_down = task
-        .node_id
-        .as_deref()
-        .and_then(|id| nodes.get(id))
-        .is_some_and(|node| node.is_down());
-    task.is_serving() && !node_down
 }
 
 fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
@@ -251,6 +175,7 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
             let reason = SkipReason::BadStaticService(format!("rule {:?}: {err}", service.rule));
             compiled.spec.skipped.push(SkippedService {
                 service: name.clone(),
+                router: None,
                 reason: reason.to_string(),
                 intentional: false,
             });
@@ -272,6 +197,7 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
                 .balancers
                 .entry(name.clone())
                 .or_default()
+                .backends
                 .extend(backends);
             let priority = service
                 .priority
@@ -287,6 +213,9 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
                 pass_host_header: service.pass_host_header.unwrap_or(true),
                 balancer: name,
                 middlewares: Vec::new(),
+                dialect: Dialect::V1,
+                entry_points: Vec::new(),
+                tls: None,
             });
         }
     }
@@ -301,11 +230,14 @@ fn finish(spec: &mut RoutingSpec) {
             .cmp(&a.priority)
             .then_with(|| a.name.cmp(&b.name))
     });
-    for backends in spec.balancers.values_mut() {
-        backends
+    for balancer in spec.balancers.values_mut() {
+        balancer
+            .backends
             .sort_by(|a, b| (a.slot, &a.task_id, a.address).cmp(&(b.slot, &b.task_id, b.address)));
         let mut seen = std::collections::HashSet::new();
-        backends.retain(|backend| seen.insert(backend.address));
+        balancer
+            .backends
+            .retain(|backend| seen.insert(backend.address));
     }
     let mut first_with_rule: HashMap<(&str, u32), &str> = HashMap::new();
     let mut shadowed = Vec::new();

@@ -107,6 +107,7 @@ const WEB: &[(&str, &str)] = &[
 
 fn addresses(spec: &RoutingSpec, balancer: &str) -> Vec<String> {
     spec.balancers[balancer]
+        .backends
         .iter()
         .map(|backend| backend.address.to_string())
         .collect()
@@ -202,6 +203,7 @@ fn services_naming_the_same_backend_share_one_weighted_pool() {
         vec!["10.0.1.1:80", "10.0.1.2:81"]
     );
     let weights: Vec<u32> = compiled.spec.balancers["app"]
+        .backends
         .iter()
         .map(|b| b.weight)
         .collect();

@@ -1,13 +1,16 @@
 //! Cluster snapshot → rules → an immutable routing table. Pure and synchronous: no I/O, and
 //! nothing from discovery; it reads only the plain [`crate::cluster`] model.
 //!
-//! - [`traefik_v1`] reads a service's labels into route settings and rules;
+//! - [`dialect`] tells which Traefik dialect a service's labels are written in;
+//!   [`traefik_v1`] reads v1 labels into route settings and rules;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
 //!   [`host`] the canonical form hosts are compared in;
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
 //!   request, its logic; [`options`] reads an object's labels the way Traefik does;
+//!   [`load_balancer`] and [`tls`] are what a balancer or a route asks for besides matching;
 //! - [`network`] chooses which network a service's tasks are reached on;
-//! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`], one service at a time, and
+//! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`] (the plain data of [`spec`]),
+//!   one service at a time, and
 //!   [`report`] into the per-service view operators read; [`error`](SkipReason) says why a
 //!   service or rule was rejected;
 //! - [`table`] builds the published [`RoutingTable`], with [`index`] for lookups and
@@ -15,16 +18,20 @@
 
 pub mod balance;
 pub mod compile;
+pub mod dialect;
 mod error;
 pub mod host;
 pub mod index;
+pub mod load_balancer;
 pub mod middleware;
 pub mod network;
 pub mod options;
 pub mod pattern;
 pub mod report;
 pub mod rule;
+pub mod spec;
 pub mod table;
+pub mod tls;
 pub mod traefik_v1;
 
 pub use compile::{Compiled, RoutingSettings, RoutingSpec, compile};
