@@ -2,7 +2,8 @@
 //! nothing from discovery; it reads only the plain [`crate::cluster`] model.
 //!
 //! - [`dialect`] tells which Traefik dialect a service's labels are written in;
-//!   [`traefik_v1`] reads v1 labels into route settings and rules;
+//!   [`traefik_v1`] reads v1 labels into route settings and rules, [`traefik_v3`] reads v2/v3
+//!   labels (routers, services, middlewares) with Traefik's Swarm provider semantics;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
 //!   [`host`] the canonical form hosts are compared in;
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
@@ -33,6 +34,7 @@ pub mod spec;
 pub mod table;
 pub mod tls;
 pub mod traefik_v1;
+pub mod traefik_v3;
 
 pub use compile::{Compiled, RoutingSettings, RoutingSpec, compile};
 pub use error::{RuleError, SkipReason};
