@@ -101,7 +101,7 @@ fn header_rewrite(c: &mut Criterion) {
                     host: Some(&host),
                     local_port: 80,
                     stripped_prefix: Some("/svc/"),
-                    replaced_path: None,
+                    replaced_paths: &[],
                 },
             );
             black_box(headers)

@@ -5,7 +5,7 @@
 //! [`Traffic`] holds the totals that belong to no route.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -23,10 +23,12 @@ pub struct RouteStats {
 }
 
 /// Counts for one backend (a task address), and its passive health: an attempt that got no
-/// response makes the backend rest (selection passes it over) until a cooldown has passed or
-/// it answers again.
+/// response and cost time (timed out, broke) makes the backend rest (selection passes it
+/// over) until a cooldown has passed or it answers again.
 #[derive(Debug, Default)]
 pub struct BackendStats {
+    /// The last attempt got no response (whatever it cost): what operators see as down.
+    down: AtomicBool,
     /// When the last attempt without a response failed (see [`clock_millis`]); 0 once one
     /// got a response.
     failed_at: AtomicU64,
@@ -64,10 +66,14 @@ impl RouteStats {
 }
 
 impl BackendStats {
-    /// An attempt got no response (refused, reset, timed out): the backend rests from now.
-    pub fn record_failure(&self) {
+    /// An attempt got no response (refused, reset, timed out); with `rest`, the backend rests
+    /// from now.
+    pub fn record_failure(&self, rest: bool) {
         self.failures.fetch_add(1, Ordering::Relaxed);
-        self.failed_at.store(clock_millis(), Ordering::Relaxed);
+        self.down.store(true, Ordering::Relaxed);
+        if rest {
+            self.failed_at.store(clock_millis(), Ordering::Relaxed);
+        }
     }
 
     /// The backend answered (with any status): it is up again.
@@ -75,10 +81,18 @@ impl BackendStats {
         if self.failed_at.load(Ordering::Relaxed) != 0 {
             self.failed_at.store(0, Ordering::Relaxed);
         }
+        if self.down.load(Ordering::Relaxed) {
+            self.down.store(false, Ordering::Relaxed);
+        }
         if status >= 500 {
             self.server_errors.fetch_add(1, Ordering::Relaxed);
         }
         self.record_latency(elapsed);
+    }
+
+    /// Whether the last attempt got a response (passive: true until one fails).
+    pub fn is_up(&self) -> bool {
+        !self.down.load(Ordering::Relaxed)
     }
 
     /// Whether the backend failed less than `cooldown` ago and has not answered since. One
@@ -277,15 +291,21 @@ mod tests {
         let stats = BackendStats::default();
         let long = Duration::from_secs(3600);
         assert!(!stats.is_resting(long), "healthy from the start");
-        stats.record_failure();
+        stats.record_failure(false);
+        assert!(
+            !stats.is_resting(long),
+            "a failure that cost nothing is only counted"
+        );
+        stats.record_failure(true);
         assert!(stats.is_resting(long));
         assert!(
             !stats.is_resting(Duration::ZERO),
             "a zero cooldown never rests"
         );
-        assert_eq!(stats.failures.load(Ordering::Relaxed), 1);
+        assert_eq!(stats.failures.load(Ordering::Relaxed), 2);
         stats.record_response(502, Duration::from_millis(1));
         assert!(!stats.is_resting(long), "any answer ends the rest");
+        assert!(stats.is_up());
     }
 
     #[test]

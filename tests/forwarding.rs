@@ -20,6 +20,21 @@ use support::stack::{Stack, seed_stack};
 use support::wait::eventually;
 use tokio_tungstenite::tungstenite::Message;
 
+/// Binds a task's address again once its old server (just dropped) has let it go.
+async fn rebind(address: std::net::SocketAddr) -> tokio::net::TcpListener {
+    let mut listener = None;
+    eventually(Duration::from_secs(5), "the old listener to close", || {
+        let bound = std::net::TcpListener::bind(address).ok();
+        let found = bound.is_some();
+        listener = bound;
+        async move { found.then_some(()) }
+    })
+    .await;
+    let listener = listener.expect("bound");
+    listener.set_nonblocking(true).expect("nonblocking");
+    tokio::net::TcpListener::from_std(listener).expect("tokio listener")
+}
+
 async fn start(extra: &[&str]) -> (Stack, Hawser) {
     let stack = seed_stack(&[]).await;
     let url = stack.docker.url();
@@ -69,37 +84,85 @@ async fn a_refused_backend_is_retried_on_another_even_with_a_body() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_backend_that_got_no_response_is_passed_over_while_it_rests() {
-    let (mut stack, hawser) = start(&["--backend-failure-cooldown", "1h"]).await;
-    let dead = stack.hello.remove(0);
-    let dead_address = dead.address.to_string();
-    drop(dead);
+async fn a_backend_that_timed_out_is_passed_over_while_it_rests() {
+    let (mut stack, hawser) = start(&[
+        "--backend-failure-cooldown",
+        "1h",
+        "--backend-response-timeout",
+        "300ms",
+    ])
+    .await;
+    // One task accepts connections and never answers.
+    let silent = stack.hello.remove(0);
+    let silent_address = silent.address;
+    drop(silent);
+    let listener = rebind(silent_address).await;
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let mut statuses = Vec::new();
     for _ in 0..20 {
         let reply = get(&hawser.url("/hello/world")).await.expect("answer");
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        statuses.push(reply.status.as_u16());
     }
+    let timeouts = statuses.iter().filter(|&&status| status == 504).count();
+    assert!(
+        (1..=2).contains(&timeouts),
+        "one 504 per worker (2), then the silent task is passed over: {statuses:?}"
+    );
+    assert!(
+        statuses[statuses.len() - 10..]
+            .iter()
+            .all(|&status| status == 200)
+    );
     let routes = json(&hawser.admin_url("/api/routes")).await;
-    let dead = routes["routes"]
+    let silent = routes["routes"]
         .as_array()
         .expect("routes")
         .iter()
         .flat_map(|route| route["backends"].as_array().cloned().unwrap_or_default())
-        .find(|backend| backend["address"] == dead_address.as_str())
-        .expect("the dead task is still in the table");
-    let failures = dead["failures"].as_u64().expect("failures");
-    assert!(
-        (1..=2).contains(&failures),
-        "tried once per worker (2), then passed over: {failures}"
-    );
-    assert_eq!(dead["up"], false);
+        .find(|backend| backend["address"] == silent_address.to_string().as_str())
+        .expect("the silent task is still in the table");
+    assert_eq!(silent["up"], false);
+    assert_eq!(silent["resting"], true);
     let metrics = get(&hawser.admin_url("/metrics")).await.expect("metrics");
     let line = metrics
         .body
         .lines()
-        .find(|line| line.starts_with("hawser_backend_up") && line.contains(&dead_address))
+        .find(|line| {
+            line.starts_with("hawser_backend_up") && line.contains(&silent_address.to_string())
+        })
         .expect("a backend_up line")
         .to_owned();
     assert!(line.ends_with(" 0"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_task_that_refuses_is_retried_but_not_passed_over() {
+    // A refusal costs nothing: a task Swarm has just started may refuse for a moment, and
+    // must get traffic as soon as it listens.
+    let (mut stack, hawser) = start(&["--backend-failure-cooldown", "1h"]).await;
+    let dead = stack.hello.remove(0);
+    let dead_address = dead.address;
+    drop(dead);
+    for _ in 0..6 {
+        let reply = get(&hawser.url("/hello/world")).await.expect("answer");
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    let listener = rebind(dead_address).await;
+    let back = support::backend::serve(listener, "back", support::backend::Kind::Hello);
+    for _ in 0..6 {
+        let reply = get(&hawser.url("/hello/world")).await.expect("answer");
+        assert_eq!(reply.status, StatusCode::OK);
+    }
+    assert!(
+        back.hits() >= 2,
+        "it listens again and gets its share: {}",
+        back.hits()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -56,8 +56,10 @@ struct BackendView<'a> {
     node: Option<&'a str>,
     address: SocketAddr,
     weight: u32,
-    /// False while passed over after an attempt that got no response (passive health).
+    /// False when the last attempt got no response (passive health).
     up: bool,
+    /// Passed over by selection after a failure that cost time.
+    resting: bool,
     requests: u64,
     failures: u64,
     server_errors: u64,
@@ -165,11 +167,11 @@ fn backend_views(balancer: &Balancer) -> Vec<BackendView<'_>> {
         .backends
         .iter()
         .enumerate()
-        .map(|(position, backend)| backend_view(backend, !balancer.is_resting(position)))
+        .map(|(position, backend)| backend_view(backend, balancer.is_resting(position)))
         .collect()
 }
 
-fn backend_view(backend: &Backend, up: bool) -> BackendView<'_> {
+fn backend_view(backend: &Backend, resting: bool) -> BackendView<'_> {
     let def = &backend.def;
     let stats = &backend.stats;
     let latency = stats.latency_ewma_micros.load(Ordering::Relaxed);
@@ -181,7 +183,8 @@ fn backend_view(backend: &Backend, up: bool) -> BackendView<'_> {
         node: def.node.as_deref(),
         address: def.address,
         weight: def.weight,
-        up,
+        up: stats.is_up(),
+        resting,
         requests: stats.requests.load(Ordering::Relaxed),
         failures: stats.failures.load(Ordering::Relaxed),
         server_errors: stats.server_errors.load(Ordering::Relaxed),

@@ -116,17 +116,14 @@ impl Collector for StateCollector {
             if !seen.insert(route.balancer.name.as_str()) {
                 continue;
             }
-            for (position, backend) in route.balancer.backends.iter().enumerate() {
+            for backend in &route.balancer.backends {
                 let labels = vec![
                     ("pool", route.balancer.name.clone()),
                     ("address", backend.def.address.to_string()),
                     ("task", backend.def.task_id.clone().unwrap_or_default()),
                 ];
                 let stats = &backend.stats;
-                up.push((
-                    labels.clone(),
-                    i64::from(!route.balancer.is_resting(position)),
-                ));
+                up.push((labels.clone(), i64::from(stats.is_up())));
                 attempts.push((labels.clone(), stats.requests.load(Ordering::Relaxed)));
                 failures.push((labels, stats.failures.load(Ordering::Relaxed)));
             }
@@ -134,7 +131,7 @@ impl Collector for StateCollector {
         gauges(
             &mut encoder,
             "backend_up",
-            "0 while the backend is passed over after an attempt that got no response",
+            "0 when the last attempt to the backend got no response",
             &up,
         )?;
         counters(

@@ -134,7 +134,7 @@ impl Upstream {
                     }
                     Err(_) => Failure::Timeout,
                 };
-            backend.stats.record_failure();
+            backend.stats.record_failure(failure.costs_time());
             tried.push(position);
             let next = (may_retry && pending.is_some() && tried.len() <= self.retries)
                 .then(|| balancer.pick_untried(&tried))
@@ -222,6 +222,13 @@ fn is_idempotent(method: &Method) -> bool {
 }
 
 impl Failure {
+    /// Whether the failure cost time (a timeout, a connection that broke): then the backend
+    /// rests, so that other requests do not pay the same. A refused connection costs nothing
+    /// and is retried at once: a task Swarm has just started may refuse for a moment.
+    fn costs_time(&self) -> bool {
+        !matches!(self, Failure::Unsent { refused: true, .. })
+    }
+
     fn reason(&self) -> &str {
         match self {
             Failure::Unsent { reason, .. } | Failure::Exchange(reason) => reason,

@@ -153,6 +153,7 @@ impl Handler {
         }
         let context = RequestContext {
             client_ip: connection.peer.ip(),
+            trusted_proxy: self.settings.is_trusted(connection.peer.ip()),
             tls: false,
             now: Instant::now(),
         };
@@ -203,7 +204,7 @@ impl Handler {
                 host: original_host.as_ref(),
                 local_port: connection.local.port(),
                 stripped_prefix: rewrite.stripped_prefix.as_deref(),
-                replaced_path: rewrite.replaced_path.as_deref(),
+                replaced_paths: &rewrite.replaced_paths,
             },
         );
         let set_host = match (route.def.pass_host_header, original_host) {

@@ -92,7 +92,8 @@ pub struct Forwarded<'a> {
     /// The port the client connected to, when `Host` has none.
     pub local_port: u16,
     pub stripped_prefix: Option<&'a str>,
-    pub replaced_path: Option<&'a str>,
+    /// The path before each replacement, in order: one `X-Replaced-Path` value each.
+    pub replaced_paths: &'a [String],
 }
 
 /// Adds `X-Forwarded-*` and `X-Real-Ip`. `X-Forwarded-For` is always appended to; the others
@@ -148,11 +149,15 @@ pub fn add_forwarded(headers: &mut HeaderMap, forwarded: &Forwarded<'_>) {
     {
         headers.insert(&X_FORWARDED_PREFIX, prefix);
     }
-    if let Some(path) = forwarded
-        .replaced_path
-        .and_then(|p| HeaderValue::from_str(p).ok())
-    {
-        headers.insert(&X_REPLACED_PATH, path);
+    let mut replaced = forwarded
+        .replaced_paths
+        .iter()
+        .filter_map(|path| HeaderValue::from_str(path).ok());
+    if let Some(first) = replaced.next() {
+        headers.insert(&X_REPLACED_PATH, first);
+        for later in replaced {
+            headers.append(&X_REPLACED_PATH, later);
+        }
     }
 }
 

@@ -19,7 +19,7 @@ fn forwarded<'a>(host: Option<&'a HeaderValue>, trusted: bool) -> Forwarded<'a> 
         host,
         local_port: 80,
         stripped_prefix: None,
-        replaced_path: None,
+        replaced_paths: &[],
     }
 }
 
@@ -135,10 +135,13 @@ fn prefix_and_replaced_path_are_reported() {
     let mut info = forwarded(None, false);
     info.client_ip = IpAddr::V6(Ipv6Addr::LOCALHOST);
     info.stripped_prefix = Some("/hello/");
-    info.replaced_path = Some("/original");
+    // server_configuration.go: ReplacePathRegex then ReplacePath each add a value.
+    let replaced = ["/original".to_owned(), "/first/original".to_owned()];
+    info.replaced_paths = &replaced;
     add_forwarded(&mut map, &info);
     assert_eq!(map["x-forwarded-prefix"], "/hello/");
-    assert_eq!(map["x-replaced-path"], "/original");
+    let values: Vec<_> = map.get_all("x-replaced-path").iter().collect();
+    assert_eq!(values, ["/original", "/first/original"]);
     assert_eq!(map["x-forwarded-for"], "::1");
     assert!(!map.contains_key("x-forwarded-host"));
 }

@@ -9,10 +9,14 @@ use std::time::Duration;
 
 use super::SkipReason;
 use super::dialect::Dialect;
+use super::middleware::{Middleware, MiddlewareDef};
 use super::network::{choose_network, task_backends};
+use super::options::Options;
 use super::report::{ServiceReport, ServiceStatus, TaskReport};
 use super::traefik_v1::{LabelSettings, ServiceLabels, parse_rule, parse_service_labels};
-use crate::cluster::{ClusterSnapshot, Network, Node, Service, StaticService, Task};
+use crate::cluster::{
+    ClusterSnapshot, Network, Node, Service, StaticMiddleware, StaticService, Task,
+};
 
 pub use super::spec::{
     BackendDef, BalancerDef, Compiled, RouteDef, RoutingSpec, ServiceWarning, SkippedService,
@@ -170,9 +174,20 @@ fn compile_swarm_service(
 fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
     let name = format!("{}@file", service.name);
     let mut report = ServiceReport::for_static(service, &name);
-    match parse_rule(&service.rule) {
-        Err(err) => {
-            let reason = SkipReason::BadStaticService(format!("rule {:?}: {err}", service.rule));
+    let parsed = parse_rule(&service.rule)
+        .map_err(|err| format!("rule {:?}: {err}", service.rule))
+        .and_then(|rule| {
+            let mut warnings = Vec::new();
+            let middlewares = service
+                .middlewares
+                .iter()
+                .map(|middleware| static_middleware(&service.name, middleware, &mut warnings))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((rule, middlewares, warnings))
+        });
+    match parsed {
+        Err(reason) => {
+            let reason = SkipReason::BadStaticService(reason);
             compiled.spec.skipped.push(SkippedService {
                 service: name.clone(),
                 router: None,
@@ -181,7 +196,14 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
             });
             report.status = ServiceStatus::skipped(&reason);
         }
-        Ok(rule) => {
+        Ok((rule, middlewares, warnings)) => {
+            for message in warnings {
+                report.warnings.push(message.clone());
+                compiled.spec.warnings.push(ServiceWarning {
+                    service: name.clone(),
+                    message,
+                });
+            }
             let weight = service.weight.unwrap_or(1);
             let backends = service.backends.iter().map(|&address| BackendDef {
                 task_id: None,
@@ -212,7 +234,7 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
                 priority,
                 pass_host_header: service.pass_host_header.unwrap_or(true),
                 balancer: name,
-                middlewares: Vec::new(),
+                middlewares,
                 dialect: Dialect::V1,
                 entry_points: Vec::new(),
                 tls: None,
@@ -220,6 +242,30 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
         }
     }
     compiled.services.push(report);
+}
+
+/// A static service's middleware, read as its labels would be; `name@file`.
+fn static_middleware(
+    service: &str,
+    middleware: &StaticMiddleware,
+    warnings: &mut Vec<String>,
+) -> Result<MiddlewareDef, String> {
+    let prefix = format!("services.{service}.middlewares.{}.options", middleware.name);
+    let labels: Vec<String> = middleware
+        .options
+        .iter()
+        .map(|(key, _)| format!("{prefix}.{key}"))
+        .collect();
+    let mut options = Options::new(prefix.clone());
+    for ((key, value), label) in middleware.options.iter().zip(&labels) {
+        options.push(key, label, value);
+    }
+    let parsed = Middleware::parse(&middleware.kind, &options).map_err(|err| err.to_string())?;
+    warnings.extend(options.warnings());
+    Ok(MiddlewareDef {
+        name: format!("{}@file", middleware.name),
+        middleware: parsed,
+    })
 }
 
 /// Orders routes by priority (ties by name, so the order never depends on the API's order),

@@ -12,9 +12,9 @@ pub enum RuleError {
     #[error("'{0}' is not of the form 'Matcher: arguments'")]
     MissingColon(String),
     #[error(
-        "unknown matcher '{0}' (known: Host, HostRegexp, Path, PathStrip, PathPrefix, \
-         PathPrefixStrip, Method, Headers, HeadersRegexp, Query, AddPrefix, ReplacePath, \
-         ReplacePathRegex)"
+        "unknown matcher '{0}' (known: Host, HostRegexp, Path, PathStrip, PathStripRegex, \
+         PathPrefix, PathPrefixStrip, PathPrefixStripRegex, Method, Headers, HeadersRegexp, \
+         Query, AddPrefix, ReplacePath, ReplacePathRegex)"
     )]
     UnknownMatcher(String),
     #[error("{0} has an empty argument")]
@@ -27,11 +27,36 @@ pub enum RuleError {
     OddHeaderArguments(String),
     #[error("'{0}' is not a valid header name")]
     BadHeaderName(String),
+    #[error(
+        "{0} cannot test the Host header (Traefik never finds it among the headers, so the \
+         rule would never match): use Host or HostRegexp"
+    )]
+    HostHeader(String),
+    #[error("Query takes key=value pairs (key= for any value); '{0}' is not one")]
+    QueryNotAPair(String),
     #[error("{0} takes exactly one argument, got {1}")]
     OneArgument(String, usize),
     #[error("{0} needs a path starting with '/', got '{1}'")]
     NotAPath(String, String),
-    #[error("ReplacePathRegex needs 'regex replacement' separated by a space, got '{0}'")]
+    #[error(
+        "{matcher} strips literal prefixes and '{argument}' is a template (Traefik answers 404 \
+         to every request for it): use {instead}"
+    )]
+    StripTemplate {
+        matcher: String,
+        argument: String,
+        instead: &'static str,
+    },
+    #[error(
+        "a rule cannot strip both by template (PathStripRegex, PathPrefixStripRegex) and \
+         literally (PathStrip, PathPrefixStrip): Traefik strips the template first, then answers \
+         404 unless what is left still starts with the literal prefix"
+    )]
+    StripsCombined,
+    #[error(
+        "ReplacePathRegex needs a regex and a replacement separated by exactly one space, got \
+         '{0}'"
+    )]
     BadReplacePathRegex(String),
 }
 
@@ -44,6 +69,11 @@ pub enum SkipReason {
     NotEnabled { label: String },
     #[error("label {label}: {source}")]
     BadRule { label: String, source: RuleError },
+    #[error(
+        "label {label}: {reason} (Traefik reads the value as a TOML string, so a backslash is \
+         written \\\\)"
+    )]
+    BadEscape { label: String, reason: String },
     #[error("label {label}={value:?} is not a port number (1-65535)")]
     BadPort { label: String, value: String },
     #[error("no {label} label: hawser needs the port the service's tasks listen on{hint}")]

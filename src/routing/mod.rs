@@ -5,7 +5,8 @@
 //!   [`traefik_v1`] reads v1 labels into route settings and rules, [`traefik_v3`] reads v2/v3
 //!   labels (routers, services, middlewares) with Traefik's Swarm provider semantics;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
-//!   [`host`] the canonical form hosts are compared in;
+//!   [`host`] the canonical form hosts are compared in, [`path_text`] the Go syntax of text a
+//!   rule writes into a path, and `query` how a `Query` matcher reads the query string;
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
 //!   request, its logic; [`options`] reads an object's labels the way Traefik does;
 //!   [`load_balancer`] and [`tls`] are what a balancer or a route asks for besides matching;
@@ -27,7 +28,9 @@ pub mod load_balancer;
 pub mod middleware;
 pub mod network;
 pub mod options;
+pub mod path_text;
 pub mod pattern;
+mod query;
 pub mod report;
 pub mod rule;
 pub mod spec;

@@ -1,5 +1,5 @@
-//! Path and host patterns: a literal, or a template with `{name}` / `{name:regex}` variables
-//! (the gorilla/mux syntax Traefik v1 rules use).
+//! Path, host and query-value patterns: a literal, or a template with `{name}` /
+//! `{name:regex}` variables (the gorilla/mux syntax Traefik v1 rules use).
 //!
 //! Literal patterns never touch the regex engine. Every pattern knows its literal prefix, which
 //! the route index uses to find candidates without scanning the table.
@@ -13,11 +13,23 @@ use super::RuleError;
 pub enum PatternKind {
     /// `{name}` matches one path segment: `[^/]+`.
     Path,
-    /// `{name}` matches one host label: `[^.]+`.
+    /// `{name}` matches one host label: `[^.]+`. Matching ignores case.
     Host,
+    /// `{name}` matches anything: `.*` (a query parameter's value).
+    QueryValue,
 }
 
-/// A compiled path or host pattern.
+impl PatternKind {
+    fn default_variable(self) -> &'static str {
+        match self {
+            PatternKind::Path => "[^/]+",
+            PatternKind::Host => "[^.]+",
+            PatternKind::QueryValue => ".*",
+        }
+    }
+}
+
+/// A compiled path, host or query-value pattern.
 #[derive(Clone, Debug)]
 pub struct Pattern {
     source: String,
@@ -35,13 +47,19 @@ impl PartialEq for Pattern {
 }
 
 impl Pattern {
-    /// Parses a pattern. Host patterns are case-insensitive and stored lowercase.
+    /// Parses a pattern. Host patterns match case-insensitively: their literal text is stored
+    /// lowercase (hosts are compared lowercase) and their regexes get `(?i)`, but a variable's
+    /// regex is kept as written, since lowercasing it would turn `\D` into `\d`.
     pub fn parse(source: &str, kind: PatternKind) -> Result<Self, RuleError> {
-        let source = match kind {
-            PatternKind::Host => source.to_ascii_lowercase(),
-            PatternKind::Path => source.to_owned(),
-        };
-        let pieces = split_template(&source)?;
+        let mut pieces = split_template(source)?;
+        if kind == PatternKind::Host {
+            for piece in &mut pieces {
+                if let Piece::Literal(text) = piece {
+                    text.make_ascii_lowercase();
+                }
+            }
+        }
+        let source: String = pieces.iter().map(Piece::as_written).collect();
         let literal_prefix = match pieces.first() {
             Some(Piece::Literal(text)) => text.clone(),
             _ => String::new(),
@@ -62,19 +80,15 @@ impl Pattern {
             match piece {
                 Piece::Literal(text) => body.push_str(&regex::escape(text)),
                 Piece::Variable { pattern, .. } => {
-                    let default = match kind {
-                        PatternKind::Path => "[^/]+",
-                        PatternKind::Host => "[^.]+",
-                    };
                     body.push_str("(?:");
-                    body.push_str(pattern.as_deref().unwrap_or(default));
+                    body.push_str(pattern.as_deref().unwrap_or(kind.default_variable()));
                     body.push(')');
                 }
             }
         }
         let flags = match kind {
             PatternKind::Host => "(?i)",
-            PatternKind::Path => "",
+            PatternKind::Path | PatternKind::QueryValue => "",
         };
         let compile = |anchored_end: bool| {
             let end = if anchored_end { "$" } else { "" };
@@ -91,7 +105,7 @@ impl Pattern {
         })
     }
 
-    /// The pattern as written (lowercased for hosts).
+    /// The pattern as written (with a host's literal text lowercased).
     pub fn source(&self) -> &str {
         &self.source
     }
@@ -125,7 +139,20 @@ impl Pattern {
 
 enum Piece {
     Literal(String),
-    Variable { pattern: Option<String> },
+    Variable {
+        /// The variable as written, braces included.
+        written: String,
+        pattern: Option<String>,
+    },
+}
+
+impl Piece {
+    fn as_written(&self) -> &str {
+        match self {
+            Piece::Literal(text) => text,
+            Piece::Variable { written, .. } => written,
+        }
+    }
 }
 
 /// Splits `a{x}b{y:[0-9]{2}}` into literals and variables; braces nest inside a variable's regex.
@@ -170,7 +197,10 @@ fn split_template(source: &str) -> Result<Vec<Piece>, RuleError> {
                 if !literal.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));
                 }
-                pieces.push(Piece::Variable { pattern });
+                pieces.push(Piece::Variable {
+                    written: source[start..=end].to_owned(),
+                    pattern,
+                });
             }
             '}' => return Err(bad("unbalanced '}'")),
             other => literal.push(other),
@@ -241,6 +271,30 @@ mod tests {
         assert!(!host.matches("a.b.example.com"));
         let literal = Pattern::parse("Example.COM", PatternKind::Host).expect("valid");
         assert_eq!(literal.source(), "example.com");
+    }
+
+    #[test]
+    fn host_templates_keep_the_case_of_their_regexes() {
+        // rules_test.go TestHostRegexp "regex insensitive": (?i) covers the variable too.
+        let upper =
+            Pattern::parse(r"{dummy:[A-Za-z-]+\.bar\.com}", PatternKind::Host).expect("valid");
+        assert!(upper.matches("foo.bar.com"));
+        // Lowercasing the whole source would have turned \D into \d.
+        let not_digits = Pattern::parse(r"{x:\D+}.A.test", PatternKind::Host).expect("valid");
+        assert_eq!(not_digits.source(), r"{x:\D+}.a.test");
+        assert!(not_digits.matches("abc.a.test"));
+        assert!(!not_digits.matches("12.a.test"));
+    }
+
+    #[test]
+    fn query_value_variables_default_to_anything() {
+        let any = Pattern::parse("{v}", PatternKind::QueryValue).expect("valid");
+        assert!(any.matches(""));
+        assert!(any.matches("a/b.c"));
+        let id = Pattern::parse("id-{n:[0-9]+}", PatternKind::QueryValue).expect("valid");
+        assert!(id.matches("id-12"));
+        assert!(!id.matches("id-12x"));
+        assert!(!id.matches("ID-12"), "query values are case-sensitive");
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::borrow::Cow;
 use http::{HeaderMap, HeaderName, Method};
 use regex::Regex;
 
+use super::path_text::Replacement;
 use super::pattern::Pattern;
+use super::query;
 
 /// The parts of a request that rules look at, borrowed from the request once.
 #[derive(Debug)]
@@ -18,6 +20,7 @@ pub struct RequestView<'a> {
     pub host: &'a str,
     /// The path as received (percent-encoding kept).
     pub path: &'a str,
+    /// The raw query string (matchers decode what they look at).
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
 }
@@ -45,20 +48,22 @@ pub enum Matcher {
     /// The start of the path, as a plain string prefix (`/ping` matches `/pingpong`).
     PathPrefix(Pattern),
     Method(Method),
-    /// A header with exactly this value (any of its values).
+    /// A header with exactly this value (any of its values); `None`: present, any value.
     Header {
         name: HeaderName,
-        value: String,
+        value: Option<String>,
     },
-    /// A header with a value matching the regex (whole value).
+    /// A header with a value the regex finds a match in, anywhere (unanchored, as Go's
+    /// `MatchString`: write `^...$` to match the whole value).
     HeaderPattern {
         name: HeaderName,
         regex: Regex,
     },
-    /// A query parameter, with a given value when `value` is set.
+    /// The first value of a query parameter, decoded, matches `value`; `None`: present, any
+    /// value.
     Query {
         key: String,
-        value: Option<String>,
+        value: Option<Pattern>,
     },
 }
 
@@ -96,18 +101,24 @@ impl PartialEq for Matcher {
     }
 }
 
-/// A rewrite of the forwarded path, applied in list order after the route matched.
+/// A rewrite of the forwarded path, applied in list order after the route matched. Text in
+/// a modifier is path text as forwarded (already percent-encoded where needed).
 #[derive(Clone, Debug)]
 pub enum Modifier {
-    /// Removes the whole path when it equals one of these (the backend sees `/`).
-    StripPath(Vec<Pattern>),
-    /// Removes the longest of these prefixes that the path starts with.
-    StripPrefix(Vec<Pattern>),
+    /// The first of these literal prefixes the path starts with is removed, and one `/` of
+    /// what follows: the rest gets exactly one leading `/` added back if it lacks one
+    /// (`/foo` on `/foo//bar` leaves `//bar`). The dialect decides the order.
+    StripPrefix(Vec<String>),
+    /// The first of these patterns that matches at the start of the path: the text it matched
+    /// is removed and the rest kept as it is, even without a leading `/` (modifiers after it
+    /// see what Traefik's do; the forwarded path gets its `/` back at the end).
+    StripMatchedPrefix(Vec<Pattern>),
     AddPrefix(String),
     ReplacePath(String),
+    /// Every match of the regex replaced (Go's `ReplaceAllString`).
     ReplacePathRegex {
         regex: Regex,
-        replacement: String,
+        replacement: Replacement,
     },
 }
 
@@ -115,7 +126,8 @@ impl PartialEq for Modifier {
     fn eq(&self, other: &Self) -> bool {
         use Modifier::*;
         match (self, other) {
-            (StripPath(a), StripPath(b)) | (StripPrefix(a), StripPrefix(b)) => a == b,
+            (StripPrefix(a), StripPrefix(b)) => a == b,
+            (StripMatchedPrefix(a), StripMatchedPrefix(b)) => a == b,
             (AddPrefix(a), AddPrefix(b)) | (ReplacePath(a), ReplacePath(b)) => a == b,
             (
                 ReplacePathRegex {
@@ -145,8 +157,9 @@ pub struct Rewrite<'a> {
     pub path: Cow<'a, str>,
     /// The prefix a strip modifier removed.
     pub stripped_prefix: Option<String>,
-    /// The path before the first replace modifier, when one applied.
-    pub replaced_path: Option<String>,
+    /// The path before each replace modifier that applied, in order: one `X-Replaced-Path`
+    /// value each, as Traefik adds one per replacement.
+    pub replaced_paths: Vec<String>,
 }
 
 impl Rule {
@@ -159,10 +172,13 @@ impl Rule {
         let mut rewrite = Rewrite {
             path: Cow::Borrowed(path),
             stripped_prefix: None,
-            replaced_path: None,
+            replaced_paths: Vec::new(),
         };
         for modifier in &self.modifiers {
             modifier.apply(&mut rewrite);
+        }
+        if !rewrite.path.starts_with('/') && matches!(rewrite.path, Cow::Owned(_)) {
+            rewrite.path = Cow::Owned(format!("/{}", rewrite.path));
         }
         rewrite
     }
@@ -171,48 +187,43 @@ impl Rule {
 impl Modifier {
     fn apply(&self, rewrite: &mut Rewrite<'_>) {
         match self {
-            Modifier::StripPath(paths) => {
-                if paths.iter().any(|pattern| pattern.matches(&rewrite.path)) {
-                    rewrite.stripped_prefix = Some(rewrite.path.to_string());
-                    rewrite.path = Cow::Borrowed("/");
-                }
-            }
             Modifier::StripPrefix(prefixes) => {
-                let longest = prefixes
+                let Some(prefix) = prefixes
                     .iter()
-                    .filter_map(|prefix| prefix.match_prefix(&rewrite.path))
-                    .max();
-                if let Some(length) = longest {
-                    let (prefix, rest) = rewrite.path.split_at(length);
-                    let rest = rest.trim_start_matches('/');
-                    rewrite.stripped_prefix = Some(prefix.to_owned());
-                    rewrite.path = Cow::Owned(format!("/{rest}"));
-                }
+                    .find(|prefix| rewrite.path.starts_with(prefix.as_str()))
+                else {
+                    return;
+                };
+                let rest = &rewrite.path[prefix.len()..];
+                let rest = rest.strip_prefix('/').unwrap_or(rest);
+                rewrite.path = Cow::Owned(format!("/{rest}"));
+                rewrite.stripped_prefix = Some(prefix.clone());
+            }
+            Modifier::StripMatchedPrefix(patterns) => {
+                let Some(length) = patterns
+                    .iter()
+                    .find_map(|pattern| pattern.match_prefix(&rewrite.path))
+                else {
+                    return;
+                };
+                let (prefix, rest) = rewrite.path.split_at(length);
+                rewrite.stripped_prefix = Some(prefix.to_owned());
+                rewrite.path = Cow::Owned(rest.to_owned());
             }
             Modifier::AddPrefix(prefix) => {
                 rewrite.path = Cow::Owned(format!("{prefix}{}", rewrite.path));
             }
             Modifier::ReplacePath(replacement) => {
-                record_original(rewrite);
+                rewrite.replaced_paths.push(rewrite.path.to_string());
                 rewrite.path = Cow::Owned(replacement.clone());
             }
             Modifier::ReplacePathRegex { regex, replacement } => {
-                if regex.is_match(&rewrite.path) {
-                    let replaced = regex
-                        .replace(&rewrite.path, replacement.as_str())
-                        .into_owned();
-                    record_original(rewrite);
+                if let Some(replaced) = replacement.replace_all(regex, &rewrite.path) {
+                    rewrite.replaced_paths.push(rewrite.path.to_string());
                     rewrite.path = Cow::Owned(replaced);
                 }
             }
         }
-    }
-}
-
-/// `X-Replaced-Path` carries the path as it was before the first replacement.
-fn record_original(rewrite: &mut Rewrite<'_>) {
-    if rewrite.replaced_path.is_none() {
-        rewrite.replaced_path = Some(rewrite.path.to_string());
     }
 }
 
@@ -278,11 +289,13 @@ impl Matcher {
             Matcher::Path(pattern) => pattern.matches(request.path),
             Matcher::PathPrefix(pattern) => pattern.match_prefix(request.path).is_some(),
             Matcher::Method(method) => request.method == method,
-            Matcher::Header { name, value } => request
-                .headers
-                .get_all(name)
-                .iter()
-                .any(|candidate| candidate.as_bytes() == value.as_bytes()),
+            Matcher::Header { name, value } => {
+                let mut values = request.headers.get_all(name).iter();
+                match value {
+                    None => values.next().is_some(),
+                    Some(value) => values.any(|candidate| candidate.as_bytes() == value.as_bytes()),
+                }
+            }
             Matcher::HeaderPattern { name, regex } => {
                 request.headers.get_all(name).iter().any(|candidate| {
                     candidate
@@ -290,19 +303,10 @@ impl Matcher {
                         .is_ok_and(|candidate| regex.is_match(candidate))
                 })
             }
-            Matcher::Query { key, value } => query_has(request.query, key, value.as_deref()),
+            Matcher::Query { key, value } => query::first_value(request.query, key)
+                .is_some_and(|found| value.as_ref().is_none_or(|pattern| pattern.matches(&found))),
         }
     }
-}
-
-/// Whether the raw query string has `key` (with `value`, when given). Pairs compare as sent.
-fn query_has(query: Option<&str>, key: &str, value: Option<&str>) -> bool {
-    query.is_some_and(|query| {
-        query.split('&').any(|pair| {
-            let (pair_key, pair_value) = pair.split_once('=').unwrap_or((pair, ""));
-            pair_key == key && value.is_none_or(|wanted| pair_value == wanted)
-        })
-    })
 }
 
 #[cfg(test)]

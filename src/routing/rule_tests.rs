@@ -12,78 +12,158 @@ fn rule(modifiers: Vec<Modifier>) -> Rule {
     }
 }
 
+fn literal(prefixes: &[&str]) -> Modifier {
+    Modifier::StripPrefix(prefixes.iter().map(|prefix| (*prefix).to_owned()).collect())
+}
+
 #[test]
-fn strip_prefix_keeps_a_leading_slash() {
-    let strip = rule(vec![Modifier::StripPrefix(vec![pattern("/hello/")])]);
-    let cases = [
-        ("/hello/world", "/world"),
-        ("/hello/", "/"),
-        ("/hello//x", "/x"),
+fn strip_prefix_removes_the_prefix_and_one_slash_after_it() {
+    // middlewares/stripPrefix.go: "/" + TrimPrefix(TrimPrefix(path, prefix), "/").
+    let cases: &[(&str, &str, &str)] = &[
+        ("/hello/", "/hello/world", "/world"),
+        ("/hello/", "/hello/", "/"),
+        ("/hello/", "/hello//x", "/x"),
+        ("/foo", "/foo//bar", "//bar"),
+        ("/ping", "/ping", "/"),
+        ("/ping", "/ping/x", "/x"),
+        ("/ping", "/pingpong", "/pong"),
+        ("/", "/x", "/x"),
     ];
-    for (input, expected) in cases {
-        let rewrite = strip.rewrite(input);
-        assert_eq!(rewrite.path, expected, "{input}");
-        assert_eq!(rewrite.stripped_prefix.as_deref(), Some("/hello/"));
+    for (prefix, input, expected) in cases {
+        let rewrite = rule(vec![literal(&[prefix])]).rewrite(input);
+        assert_eq!(rewrite.path, *expected, "{prefix} on {input}");
+        assert_eq!(rewrite.stripped_prefix.as_deref(), Some(*prefix));
     }
-    let ping = rule(vec![Modifier::StripPrefix(vec![pattern("/ping")])]);
-    assert_eq!(ping.rewrite("/ping").path, "/");
-    assert_eq!(ping.rewrite("/ping/x").path, "/x");
-    assert_eq!(ping.rewrite("/pingpong").path, "/pong");
 }
 
 #[test]
-fn strip_prefix_removes_the_longest_matching_prefix() {
-    let strip = rule(vec![Modifier::StripPrefix(vec![
-        pattern("/api"),
-        pattern("/api/v2"),
+fn strip_prefix_takes_the_first_that_applies_in_the_order_given() {
+    // stripPrefix_test.go TestStripPrefix "earlier prefix matching", "later prefix matching".
+    let earlier = rule(vec![literal(&["/stat", "/stat/us"])]).rewrite("/stat/us");
+    assert_eq!(earlier.path, "/us");
+    assert_eq!(earlier.stripped_prefix.as_deref(), Some("/stat"));
+    let later = rule(vec![literal(&["/mismatch", "/stat"])]).rewrite("/stat");
+    assert_eq!(later.path, "/");
+    assert_eq!(later.stripped_prefix.as_deref(), Some("/stat"));
+    let none = rule(vec![literal(&["/a"])]).rewrite("/b");
+    assert!(matches!(none.path, Cow::Borrowed("/b")));
+    assert_eq!(none.stripped_prefix, None);
+}
+
+#[test]
+fn strip_matched_prefix_removes_what_the_first_matching_template_matched() {
+    // stripPrefixRegex_test.go TestStripPrefixRegex, with the middleware's prefixes in order.
+    let strip = rule(vec![Modifier::StripMatchedPrefix(vec![
+        pattern("/a/api/"),
+        pattern("/b/{regex}/"),
+        pattern("/c/{category}/{id:[0-9]+}/"),
     ])]);
-    let rewrite = strip.rewrite("/api/v2/users");
-    assert_eq!(rewrite.path, "/users");
-    assert_eq!(rewrite.stripped_prefix.as_deref(), Some("/api/v2"));
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        ("/a/api/test", "/test", Some("/a/api/")),
+        ("/b/api/", "/", Some("/b/api/")),
+        ("/b/api/test1", "/test1", Some("/b/api/")),
+        ("/b/api2/test2", "/test2", Some("/b/api2/")),
+        ("/c/api/123/", "/", Some("/c/api/123/")),
+        ("/c/api/123/test3", "/test3", Some("/c/api/123/")),
+        ("/c/api/abc/test4", "/c/api/abc/test4", None),
+        ("/a/test", "/a/test", None),
+    ];
+    for (input, path, prefix) in cases {
+        let rewrite = strip.rewrite(input);
+        assert_eq!(rewrite.path, *path, "{input}");
+        assert_eq!(rewrite.stripped_prefix.as_deref(), *prefix, "{input}");
+    }
 }
 
 #[test]
-fn strip_prefix_with_a_template_strips_what_the_template_matched() {
-    let strip = rule(vec![Modifier::StripPrefix(vec![pattern("/t/{tenant}")])]);
-    let rewrite = strip.rewrite("/t/acme/orders");
-    assert_eq!(rewrite.path, "/orders");
-    assert_eq!(rewrite.stripped_prefix.as_deref(), Some("/t/acme"));
-}
-
-#[test]
-fn strip_path_leaves_the_root() {
-    let strip = rule(vec![Modifier::StripPath(vec![pattern("/health")])]);
-    let rewrite = strip.rewrite("/health");
-    assert_eq!(rewrite.path, "/");
-    assert_eq!(rewrite.stripped_prefix.as_deref(), Some("/health"));
-    assert_eq!(strip.rewrite("/healthz").path, "/healthz");
+fn later_modifiers_see_the_rest_of_a_matched_strip_without_a_slash() {
+    // middlewares/stripPrefixRegex.go leaves URL.Path without its '/', and addPrefix.go
+    // prepends to it: the research harness sent `/apiorders` to the backend.
+    let chain = rule(vec![
+        Modifier::StripMatchedPrefix(vec![pattern("/t/{tenant}/")]),
+        Modifier::AddPrefix("/api".into()),
+    ]);
+    assert_eq!(chain.rewrite("/t/acme/orders").path, "/apiorders");
+    let replaced = rule(vec![
+        Modifier::StripMatchedPrefix(vec![pattern("/t/{tenant}/")]),
+        Modifier::ReplacePath("/x".into()),
+    ])
+    .rewrite("/t/acme/orders");
+    assert_eq!(replaced.replaced_paths, ["orders"]);
 }
 
 #[test]
 fn modifiers_apply_in_order() {
-    let chain = rule(vec![
-        Modifier::StripPrefix(vec![pattern("/v1")]),
-        Modifier::AddPrefix("/api".into()),
-    ]);
+    let chain = rule(vec![literal(&["/v1"]), Modifier::AddPrefix("/api".into())]);
     assert_eq!(chain.rewrite("/v1/users").path, "/api/users");
     let replace = rule(vec![Modifier::ReplacePath("/fixed".into())]);
     let rewrite = replace.rewrite("/anything");
     assert_eq!(rewrite.path, "/fixed");
-    assert_eq!(rewrite.replaced_path.as_deref(), Some("/anything"));
+    assert_eq!(rewrite.replaced_paths, ["/anything"]);
+}
+
+fn replace_regex(regex: &str, replacement: &str) -> Modifier {
+    let regex = Regex::new(regex).expect("regex");
+    let replacement = Replacement::parse(replacement, &regex);
+    Modifier::ReplacePathRegex { regex, replacement }
 }
 
 #[test]
-fn replace_path_regex_uses_capture_groups_and_skips_non_matches() {
-    let replace = rule(vec![Modifier::ReplacePathRegex {
-        regex: Regex::new("^/foo/(.*)").expect("regex"),
-        replacement: "/bar/$1".into(),
-    }]);
-    let rewrite = replace.rewrite("/foo/baz");
-    assert_eq!(rewrite.path, "/bar/baz");
-    assert_eq!(rewrite.replaced_path.as_deref(), Some("/foo/baz"));
-    let untouched = replace.rewrite("/other");
-    assert_eq!(untouched.path, "/other");
-    assert_eq!(untouched.replaced_path, None);
+fn replace_path_regex_replaces_every_match_and_skips_non_matches() {
+    // replace_path_regex_test.go TestReplacePathRegex.
+    let cases: &[(&str, &str, &str, &str)] = &[
+        // "simple regex"
+        (
+            "^/whoami/(.*)",
+            "/who-am-i/$1",
+            "/whoami/and/whoami",
+            "/who-am-i/and/whoami",
+        ),
+        // "simple replace (no regex)": every match, Go's ReplaceAllString.
+        (
+            "/whoami",
+            "/who-am-i",
+            "/whoami/and/whoami",
+            "/who-am-i/and/who-am-i",
+        ),
+        // "multiple replacement"
+        (
+            "^(?i)/downloads/([^/]+)/([^/]+)$",
+            "/downloads/$1-$2",
+            "/downloads/src/source.go",
+            "/downloads/src-source.go",
+        ),
+    ];
+    for (regex, replacement, input, expected) in cases {
+        let rewrite = rule(vec![replace_regex(regex, replacement)]).rewrite(input);
+        assert_eq!(rewrite.path, *expected, "{regex} {replacement}");
+        assert_eq!(rewrite.replaced_paths, [*input]);
+    }
+    let untouched = rule(vec![replace_regex("^/foo/(.*)", "/bar/$1")]).rewrite("/other");
+    assert!(matches!(untouched.path, Cow::Borrowed("/other")));
+    assert!(untouched.replaced_paths.is_empty());
+}
+
+#[test]
+fn each_replacement_that_applies_records_the_path_before_it() {
+    // server_configuration.go buildMatcherMiddlewares: ReplacePathRegex, then ReplacePath,
+    // each adding an X-Replaced-Path value (harness: ["/x", "/first/x"]).
+    let both = rule(vec![
+        replace_regex("^/(.*)", "/first/$1"),
+        Modifier::ReplacePath("/last".into()),
+    ]);
+    let rewrite = both.rewrite("/x");
+    assert_eq!(rewrite.path, "/last");
+    assert_eq!(rewrite.replaced_paths, ["/x", "/first/x"]);
+}
+
+#[test]
+fn a_rewritten_path_always_starts_with_a_slash() {
+    let chain = rule(vec![Modifier::StripMatchedPrefix(vec![pattern(
+        "/t/{tenant}/",
+    )])]);
+    assert_eq!(chain.rewrite("/t/acme/orders").path, "/orders");
+    assert_eq!(chain.rewrite("/t/acme/").path, "/");
 }
 
 #[test]
@@ -93,12 +173,47 @@ fn an_unmodified_path_is_borrowed() {
 }
 
 #[test]
-fn query_matching_compares_raw_pairs() {
-    assert!(query_has(Some("a=1&b=2"), "b", Some("2")));
-    assert!(query_has(Some("a=1&flag"), "flag", None));
-    assert!(query_has(Some("flag"), "flag", Some("")));
-    assert!(!query_has(Some("a=1"), "a", Some("2")));
-    assert!(!query_has(None, "a", None));
+fn header_and_query_matchers_without_a_value_ask_for_presence() {
+    let mut headers = HeaderMap::new();
+    let query_rule = |value: Option<&str>| Rule {
+        expr: Expr::Test(Matcher::Query {
+            key: "lang".into(),
+            value: value
+                .map(|value| Pattern::parse(value, PatternKind::QueryValue).expect("valid")),
+        }),
+        modifiers: vec![],
+    };
+    let header_rule = Rule {
+        expr: Expr::Test(Matcher::Header {
+            name: HeaderName::from_static("x-env"),
+            value: None,
+        }),
+        modifiers: vec![],
+    };
+    let view = |query, headers: &HeaderMap| {
+        let matches = |rule: &Rule| {
+            rule.matches(&RequestView {
+                method: &Method::GET,
+                host: "h",
+                path: "/",
+                query,
+                headers,
+            })
+        };
+        (
+            matches(&query_rule(None)),
+            matches(&query_rule(Some("fr"))),
+            matches(&header_rule),
+        )
+    };
+    assert_eq!(view(Some("lang"), &headers), (true, false, false));
+    assert_eq!(view(Some("lang=fr&lang=de"), &headers), (true, true, false));
+    assert_eq!(
+        view(Some("lang=de&lang=fr"), &headers),
+        (true, false, false)
+    );
+    headers.insert("x-env", http::HeaderValue::from_static(""));
+    assert_eq!(view(None, &headers), (false, false, true));
 }
 
 #[test]

@@ -164,7 +164,7 @@ fn a_backend_that_just_failed_is_passed_over_but_never_all_of_them() {
     let table = three_backends(Duration::from_secs(3600));
     let balancer = &table.routes()[0].balancer;
     let name = |pick: Option<(usize, &Backend)>| pick.map(|(position, _)| position);
-    balancer.backends[1].stats.record_failure();
+    balancer.backends[1].stats.record_failure(true);
     let picked: Vec<_> = (0..4).map(|_| name(balancer.pick())).collect();
     assert_eq!(picked, vec![Some(0), Some(2), Some(0), Some(2)]);
     assert_eq!(
@@ -172,8 +172,8 @@ fn a_backend_that_just_failed_is_passed_over_but_never_all_of_them() {
         Some(1),
         "a retry still takes a resting backend when it is the only one left"
     );
-    balancer.backends[0].stats.record_failure();
-    balancer.backends[2].stats.record_failure();
+    balancer.backends[0].stats.record_failure(true);
+    balancer.backends[2].stats.record_failure(true);
     assert!(
         balancer.pick().is_some(),
         "when every backend rests, round-robin goes on over all of them"
@@ -193,7 +193,7 @@ fn a_backend_that_just_failed_is_passed_over_but_never_all_of_them() {
 fn a_zero_cooldown_turns_passive_health_off() {
     let table = three_backends(Duration::ZERO);
     let balancer = &table.routes()[0].balancer;
-    balancer.backends[0].stats.record_failure();
+    balancer.backends[0].stats.record_failure(true);
     assert!(!balancer.is_resting(0));
     assert_eq!(balancer.pick().map(|(position, _)| position), Some(0));
 }

@@ -1,8 +1,9 @@
 //! Real HTTP servers standing in for Swarm tasks.
 //!
 //! Each answers like the seed's services (`Hello, <Name>! (from <name>)` or `Pong from
-//! <name>`), plus test endpoints under `/__`: `echo` (request line and headers as JSON),
-//! `slow?ms=N`, `download?bytes=N`, `upload` (counts the body) and `ws` (WebSocket echo).
+//! <name>`), plus test endpoints under `/__`: `echo` and anything below `/__echo/` (request
+//! line and headers as JSON), `slow?ms=N`, `download?bytes=N`, `upload` (counts the body) and
+//! `ws` (WebSocket echo).
 
 use std::convert::Infallible;
 use std::io;
@@ -137,7 +138,7 @@ impl Context {
                 .unwrap_or(0)
         };
         match path.as_str() {
-            "/__echo" => {
+            echo if echo == "/__echo" || echo.starts_with("/__echo/") => {
                 let headers: serde_json::Map<String, serde_json::Value> = request
                     .headers()
                     .iter()

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use super::properties::{Property, classify, is_segment_property};
 use super::rule::parse_rule;
+use super::toml_string;
+use super::values::{bool_or_default, int_or_default, parse_port, strict_bool, warn_once};
 use crate::routing::SkipReason;
 use crate::routing::rule::Rule;
 
@@ -148,7 +150,9 @@ impl<'a> Parser<'a> {
     ) -> Result<ServiceLabels, SkipReason> {
         let enabled = match find(&self.root, Property::Enable) {
             Some((label, value)) => {
-                let enabled = parse_bool(label, value)?;
+                // Traefik would fall back to --exposed-by-default for `enable=no`, exposing a
+                // service its labels meant to hide: hawser refuses to guess.
+                let enabled = strict_bool(label, value)?;
                 if !enabled {
                     return Err(SkipReason::Disabled {
                         label: label.to_owned(),
@@ -215,36 +219,56 @@ impl<'a> Parser<'a> {
                 });
             }
         }
-        // Traefik's default priority is the length of the label value as written.
-        let mut written_length = None;
-        let rule_text = match self.lookup(segment, Property::Rule) {
+        let rule_label = self.label_name(segment, "frontend.rule");
+        let rule_value = match self.lookup(segment, Property::Rule) {
             Some((_, value)) => {
-                written_length = Some(value.len());
-                value.trim().to_owned()
+                toml_string::unescape(value).map_err(|reason| SkipReason::BadEscape {
+                    label: rule_label.clone(),
+                    reason,
+                })?
             }
-            None => match &settings.domain {
-                Some(domain) => format!("Host:{}.{domain}", host_label_of(service_name)),
-                None => {
-                    return Err(SkipReason::NoRule {
-                        label: self.label_name(segment, "frontend.rule"),
-                    });
-                }
-            },
+            None => "".into(),
         };
+        // An empty rule is no rule, in Traefik: the default one applies.
+        let rule_value = if rule_value.is_empty() {
+            let domain = find(&self.root, Property::Domain)
+                .map(|(_, value)| value.trim())
+                .filter(|value| !value.is_empty())
+                .or(settings.domain.as_deref());
+            match domain {
+                Some(domain) => format!("Host:{}.{domain}", host_label_of(service_name)),
+                None => return Err(SkipReason::NoRule { label: rule_label }),
+            }
+        } else {
+            rule_value.into_owned()
+        };
+        let rule_text = rule_value.trim().to_owned();
         let rule = parse_rule(&rule_text).map_err(|source| SkipReason::BadRule {
-            label: self.label_name(segment, "frontend.rule"),
+            label: rule_label,
             source,
         })?;
         let priority = match self.lookup(segment, Property::Priority) {
-            Some((label, value)) => parse_number(label, value, "a priority (0 or more)")?,
+            Some((label, value)) => int_or_default(label, value, 0, &mut self.warnings),
             None => 0,
         };
+        // Traefik's default priority is the length of the rule as it decoded it, untrimmed.
+        let priority = match u32::try_from(priority) {
+            Ok(priority) if priority > 0 => priority,
+            _ => u32::try_from(rule_value.len()).unwrap_or(u32::MAX),
+        };
         let pass_host_header = match self.lookup(segment, Property::PassHostHeader) {
-            Some((label, value)) => parse_bool(label, value)?,
+            Some((label, value)) => bool_or_default(label, value, true, &mut self.warnings),
             None => true,
         };
         let weight = match self.lookup(segment, Property::Weight) {
-            Some((label, value)) => parse_number(label, value, "a weight (0 or more)")?,
+            Some((label, value)) => {
+                let weight = int_or_default(label, value, 1, &mut self.warnings);
+                u32::try_from(weight).map_err(|_| SkipReason::BadValue {
+                    label: label.to_owned(),
+                    value: value.to_owned(),
+                    expected: "a weight (0 or more)",
+                })?
+            }
             None => 1,
         };
         // As in Traefik: an unsegmented `backend` is a name services can share; a segment's
@@ -258,12 +282,6 @@ impl<'a> Parser<'a> {
             (None, None) => service_name.to_owned(),
             (Some(_), Some(name)) => format!("{service_name}-{name}"),
             (Some(segment), None) => format!("{service_name}-{segment}"),
-        };
-        let priority = if priority > 0 {
-            priority
-        } else {
-            let length = written_length.unwrap_or(rule_text.len());
-            u32::try_from(length).unwrap_or(u32::MAX)
         };
         Ok(RouteLabels {
             segment: segment.map(str::to_owned),
@@ -298,9 +316,7 @@ impl<'a> Parser<'a> {
             }
         }
         for warning in warnings {
-            if !self.warnings.contains(&warning) {
-                self.warnings.push(warning);
-            }
+            warn_once(&mut self.warnings, warning);
         }
         Ok(())
     }
@@ -341,40 +357,10 @@ fn host_label_of(service_name: &str) -> String {
     service_name.replace(['_', '/'], "-")
 }
 
-/// Go's `strconv.ParseBool`, which Traefik used.
-fn parse_bool(label: &str, value: &str) -> Result<bool, SkipReason> {
-    match value.trim() {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
-        _ => Err(SkipReason::BadValue {
-            label: label.to_owned(),
-            value: value.to_owned(),
-            expected: "a boolean (true or false)",
-        }),
-    }
-}
-
-fn parse_port(label: &str, value: &str) -> Result<u16, SkipReason> {
-    match value.trim().parse::<u16>() {
-        Ok(port) if port > 0 => Ok(port),
-        _ => Err(SkipReason::BadPort {
-            label: label.to_owned(),
-            value: value.to_owned(),
-        }),
-    }
-}
-
-fn parse_number(label: &str, value: &str, expected: &'static str) -> Result<u32, SkipReason> {
-    value
-        .trim()
-        .parse::<u32>()
-        .map_err(|_| SkipReason::BadValue {
-            label: label.to_owned(),
-            value: value.to_owned(),
-            expected,
-        })
-}
-
 #[cfg(test)]
 #[path = "labels_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "labels_rule_tests.rs"]
+mod rule_label_tests;

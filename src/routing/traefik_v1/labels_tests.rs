@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use super::{LabelOutcome, LabelSettings, parse_service_labels};
 use crate::routing::SkipReason;
 
-fn settings() -> LabelSettings {
+pub(super) fn settings() -> LabelSettings {
     LabelSettings {
         prefix: "traefik".into(),
         domain: None,
@@ -11,18 +11,18 @@ fn settings() -> LabelSettings {
     }
 }
 
-fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+pub(super) fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
         .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
         .collect()
 }
 
-fn parse(pairs: &[(&str, &str)]) -> LabelOutcome {
+pub(super) fn parse(pairs: &[(&str, &str)]) -> LabelOutcome {
     parse_service_labels("demo_hello", &labels(pairs), &BTreeMap::new(), &settings())
 }
 
-fn skipped(pairs: &[(&str, &str)]) -> SkipReason {
+pub(super) fn skipped(pairs: &[(&str, &str)]) -> SkipReason {
     parse(pairs).result.expect_err("service should be skipped")
 }
 
@@ -124,14 +124,6 @@ fn bad_values_skip_the_service_with_the_label_named() {
             "traefik.frontend.rule",
         ),
         (
-            &[
-                ("traefik.port", "80"),
-                ("traefik.frontend.rule", "Path: /"),
-                ("traefik.frontend.priority", "high"),
-            ],
-            "traefik.frontend.priority",
-        ),
-        (
             &[("traefik.port", "80"), ("traefik.enable", "yes")],
             "traefik.enable",
         ),
@@ -143,19 +135,43 @@ fn bad_values_skip_the_service_with_the_label_named() {
             ],
             "traefik.weight",
         ),
-        (
-            &[
-                ("traefik.port", "80"),
-                ("traefik.frontend.rule", "Path: /"),
-                ("traefik.frontend.passHostHeader", "maybe"),
-            ],
-            "traefik.frontend.passHostHeader",
-        ),
     ];
     for (pairs, label) in cases {
         let reason = skipped(pairs).to_string();
         assert!(reason.contains(label), "{pairs:?}: {reason}");
     }
+}
+
+#[test]
+fn unparsable_numbers_and_booleans_fall_back_to_traefiks_defaults_with_a_warning() {
+    // provider/label/label.go GetIntValue, GetBoolValue: the error is logged, the default used;
+    // server_configuration.go: a priority that is not above 0 means the rule's length.
+    let outcome = parse(&[
+        ("traefik.port", "80"),
+        ("traefik.frontend.rule", "Path: /"),
+        ("traefik.frontend.priority", "high"),
+        ("traefik.frontend.passHostHeader", "maybe"),
+        ("traefik.weight", "heavy"),
+    ]);
+    let route = &outcome.result.expect("routed").routes[0];
+    assert_eq!(route.priority, "Path: /".len() as u32);
+    assert!(route.pass_host_header);
+    assert_eq!(route.weight, 1);
+    let warnings = outcome.warnings.join("\n");
+    for label in [
+        "traefik.frontend.priority",
+        "traefik.frontend.passHostHeader",
+        "traefik.weight",
+    ] {
+        assert!(warnings.contains(label), "{label} missing from {warnings}");
+    }
+    let negative = parse(&[
+        ("traefik.port", "80"),
+        ("traefik.frontend.rule", "Path: /"),
+        ("traefik.frontend.priority", "-5"),
+    ]);
+    assert!(negative.warnings.is_empty(), "{:?}", negative.warnings);
+    assert_eq!(negative.result.expect("routed").routes[0].priority, 7);
 }
 
 #[test]

@@ -2,8 +2,11 @@
 //! dialect-neutral rule model. A Traefik v2+ dialect would be a sibling module.
 
 mod labels;
+mod matchers;
 mod properties;
 mod rule;
+mod toml_string;
+mod values;
 
 pub use labels::{LabelOutcome, LabelSettings, RouteLabels, ServiceLabels, parse_service_labels};
 pub use rule::parse_rule;

@@ -10,6 +10,8 @@ pub(super) enum Property {
     Weight,
     Backend,
     Network,
+    /// `domain`: the domain of this service's default rule, instead of `--domain`.
+    Domain,
     Rule,
     Priority,
     PassHostHeader,
@@ -29,6 +31,7 @@ pub(super) fn classify(key: &str) -> Property {
         "weight" => Weight,
         "backend" => Backend,
         "docker.network" => Network,
+        "domain" => Domain,
         "frontend.rule" => Rule,
         "frontend.priority" => Priority,
         "frontend.passHostHeader" => PassHostHeader,
@@ -62,6 +65,6 @@ pub(super) fn classify(key: &str) -> Property {
 pub(super) fn is_segment_property(property: Property) -> bool {
     !matches!(
         property,
-        Property::Enable | Property::Network | Property::Unknown
+        Property::Enable | Property::Network | Property::Domain | Property::Unknown
     )
 }
