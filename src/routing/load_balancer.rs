@@ -174,20 +174,19 @@ pub const HEALTH_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 pub const HEALTH_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl HealthCheck {
-    /// The options under `healthcheck`. Warnings are for values Traefik replaces by its
-    /// defaults (an interval or timeout of zero).
-    pub fn from_options(
-        options: &Options<'_>,
-        warnings: &mut Vec<String>,
-    ) -> Result<Self, OptionError> {
-        let mut positive = |key: &str, default: Duration| -> Result<Duration, OptionError> {
+    /// The options under `healthcheck`. Values Traefik replaces by its defaults (an interval
+    /// or timeout of zero) are warned about.
+    pub fn from_options(options: &Options<'_>) -> Result<Self, OptionError> {
+        let positive = |key: &str, default: Duration| -> Result<Duration, OptionError> {
             match options.duration(key)? {
                 Some(value) if value.is_zero() => {
-                    warnings.push(format!(
-                        "label {}: zero is replaced by Traefik's default, {}",
-                        options.label_of(key),
-                        humantime::format_duration(default)
-                    ));
+                    options.warn(
+                        key,
+                        format!(
+                            "zero is replaced by Traefik's default, {}",
+                            humantime::format_duration(default)
+                        ),
+                    );
                     Ok(default)
                 }
                 value => Ok(value.unwrap_or(default)),

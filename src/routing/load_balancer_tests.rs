@@ -72,9 +72,9 @@ fn bad_cookie_options_name_their_label() {
 /// interval defaults to the interval (v3.5+).
 #[test]
 fn health_check_defaults_follow_traefik() {
-    let mut warnings = Vec::new();
     let pairs = [("path", "/health")];
-    let check = HealthCheck::from_options(&options(CHECK, &pairs), &mut warnings).expect("valid");
+    let options = options(CHECK, &pairs);
+    let check = HealthCheck::from_options(&options).expect("valid");
     assert_eq!(check.path, "/health");
     assert_eq!(check.mode, HealthCheckMode::Http);
     assert_eq!(check.method, "GET");
@@ -83,7 +83,7 @@ fn health_check_defaults_follow_traefik() {
     assert_eq!(check.timeout, Duration::from_secs(5));
     assert!(check.follow_redirects);
     assert_eq!((check.status, check.port, check.scheme), (None, None, None));
-    assert!(warnings.is_empty());
+    assert!(options.warnings().is_empty());
 }
 
 #[test]
@@ -102,8 +102,7 @@ fn every_health_check_option_is_read() {
         ("status", "204"),
         ("port", "8081"),
     ];
-    let mut warnings = Vec::new();
-    let check = HealthCheck::from_options(&options(CHECK, &pairs), &mut warnings).expect("valid");
+    let check = HealthCheck::from_options(&options(CHECK, &pairs)).expect("valid");
     assert_eq!(
         check.interval,
         Duration::from_secs(10),
@@ -125,9 +124,10 @@ fn every_health_check_option_is_read() {
 /// (`pkg/healthcheck/healthcheck.go` `NewServiceHealthChecker`).
 #[test]
 fn a_zero_interval_is_replaced_by_the_default_with_a_warning() {
-    let mut warnings = Vec::new();
     let pairs = [("interval", "0"), ("timeout", "0s")];
-    let check = HealthCheck::from_options(&options(CHECK, &pairs), &mut warnings).expect("valid");
+    let options = options(CHECK, &pairs);
+    let check = HealthCheck::from_options(&options).expect("valid");
+    let warnings = options.warnings();
     assert_eq!(check.interval, HEALTH_CHECK_INTERVAL);
     assert_eq!(check.timeout, HEALTH_CHECK_TIMEOUT);
     assert_eq!(warnings.len(), 2, "{warnings:?}");
@@ -149,8 +149,7 @@ fn bad_health_check_options_name_their_label() {
     ];
     for (key, value) in cases {
         let pairs = [(*key, *value)];
-        let err =
-            HealthCheck::from_options(&options(CHECK, &pairs), &mut Vec::new()).expect_err(key);
+        let err = HealthCheck::from_options(&options(CHECK, &pairs)).expect_err(key);
         assert_eq!(err.label, *key, "{err}");
     }
 }

@@ -243,7 +243,9 @@ impl<'a> Options<'a> {
                 Some(position) => position,
                 None => {
                     let prefix = format!("{}.{key}[{index}]", self.prefix);
-                    elements.push((index, Options::new(prefix)));
+                    let mut element = Options::new(prefix);
+                    element.warnings = Rc::clone(&self.warnings);
+                    elements.push((index, element));
                     elements.len() - 1
                 }
             };

@@ -138,7 +138,8 @@ pub fn contribute(
         .services
         .iter()
         .map(|section| {
-            let read = read_service(section, &mut contribution.warnings);
+            let read = read_service(section);
+            contribution.warnings.extend(section.options.warnings());
             let port_label = section.options.label_of("loadbalancer.server.port");
             (section.name.to_owned(), read, port_label)
         })
@@ -160,6 +161,7 @@ pub fn contribute(
     );
     for section in &decoded.middlewares {
         let read = read_middleware(section).map_err(SkipReason::from);
+        contribution.warnings.extend(section.options.warnings());
         contribution
             .middlewares
             .insert(section.name.to_owned(), read);
@@ -243,7 +245,8 @@ fn read_routers(
         .routers
         .iter()
         .map(|section| {
-            let read = read_router(section, &mut contribution.warnings).map_err(SkipReason::from);
+            let read = read_router(section).map_err(SkipReason::from);
+            contribution.warnings.extend(section.options.warnings());
             (
                 section.name.to_owned(),
                 read,

@@ -40,10 +40,7 @@ impl RouterLabelNames {
     }
 }
 
-pub fn read_router(
-    section: &Section<'_>,
-    warnings: &mut Vec<String>,
-) -> Result<RouterLabels, OptionError> {
+pub fn read_router(section: &Section<'_>) -> Result<RouterLabels, OptionError> {
     if let Some(error) = &section.error {
         return Err(error.clone());
     }
@@ -71,12 +68,13 @@ pub fn read_router(
         options.discard("tls");
         None
     };
-    for (key, label, _) in options.entries() {
+    for (key, _, _) in options.entries() {
         if key.to_ascii_lowercase().starts_with("observability.") {
             options.ignore(key);
-            warnings.push(format!(
-                "label {label} is ignored: hawser's access log, metrics and tracing are global"
-            ));
+            options.warn(
+                key,
+                "ignored: hawser's access log, metrics and tracing are global",
+            );
         }
     }
     let router = RouterLabels {

@@ -52,11 +52,9 @@ impl LoadBalancerLabels {
     }
 }
 
-/// Reads one service; `warnings` gets what is accepted but has no effect in hawser.
-pub fn read_service(
-    section: &Section<'_>,
-    warnings: &mut Vec<String>,
-) -> Result<ServiceLabels, SkipReason> {
+/// Reads one service; what is accepted but has no effect in hawser is warned about in its
+/// options.
+pub fn read_service(section: &Section<'_>) -> Result<ServiceLabels, SkipReason> {
     if let Some(error) = &section.error {
         return Err(error.clone().into());
     }
@@ -83,7 +81,6 @@ pub fn read_service(
         (true, false) => ServiceLabels::LoadBalancer(read_load_balancer(
             &options.nested("loadbalancer"),
             section.name,
-            warnings,
         )?),
         (false, false) => {
             return Err(options
@@ -98,11 +95,7 @@ pub fn read_service(
     Ok(service)
 }
 
-fn read_load_balancer(
-    options: &Options<'_>,
-    name: &str,
-    warnings: &mut Vec<String>,
-) -> Result<LoadBalancerLabels, SkipReason> {
+fn read_load_balancer(options: &Options<'_>, name: &str) -> Result<LoadBalancerLabels, SkipReason> {
     let unsupported = |key: &str, what: &str| SkipReason::UnsupportedPart {
         label: first_label(options, key),
         what: what.to_owned(),
@@ -135,10 +128,10 @@ fn read_load_balancer(
     let weight = match options.number::<i64>("server.weight")? {
         None => 1,
         Some(weight) if weight <= 0 => {
-            warnings.push(format!(
-                "label {}={weight}: as in Traefik, servers of weight 0 or less get no traffic",
-                options.label_of("server.weight")
-            ));
+            options.warn(
+                "server.weight",
+                format!("{weight}: as in Traefik, servers of weight 0 or less get no traffic"),
+            );
             0
         }
         Some(weight) => u32::try_from(weight).unwrap_or(u32::MAX),
@@ -151,10 +144,10 @@ fn read_load_balancer(
         None => {}
         Some(strategy) if strategy.is_empty() || strategy == "wrr" => {}
         Some(strategy) if matches!(strategy.as_str(), "p2c" | "hrw" | "leasttime") => {
-            warnings.push(format!(
-                "label {}={strategy}: hawser balances with weighted round-robin",
-                options.label_of("strategy")
-            ));
+            options.warn(
+                "strategy",
+                format!("{strategy}: hawser balances with weighted round-robin"),
+            );
         }
         Some(strategy) => {
             return Err(options
@@ -183,17 +176,14 @@ fn read_load_balancer(
         passive.duration("failurewindow")?;
         passive.number::<u32>("maxfailedattempts")?;
         passive.finish()?;
-        warnings.push(format!(
-            "labels {}.*: hawser's passive health check is --backend-failure-cooldown",
-            options.label_of("passivehealthcheck")
-        ));
+        options.warn(
+            "passivehealthcheck",
+            "ignored: hawser's passive health check is --backend-failure-cooldown",
+        );
     }
     let sticky = read_sticky(options)?;
     let health_check = if options.has("healthcheck") {
-        Some(HealthCheck::from_options(
-            &options.nested("healthcheck"),
-            warnings,
-        )?)
+        Some(HealthCheck::from_options(&options.nested("healthcheck"))?)
     } else {
         None
     };

@@ -16,9 +16,8 @@ fn read(pairs: &[(&str, &str)]) -> (Result<ServiceLabels, SkipReason>, Vec<Strin
         })
         .collect();
     let decoded = decode(&labels, "traefik");
-    let mut warnings = Vec::new();
-    let read = read_service(&decoded.services[0], &mut warnings);
-    (read, warnings)
+    let read = read_service(&decoded.services[0]);
+    (read, decoded.services[0].options.warnings())
 }
 
 fn load_balancer(pairs: &[(&str, &str)]) -> LoadBalancerLabels {
