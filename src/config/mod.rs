@@ -21,6 +21,7 @@ use crate::discovery::{DockerEndpoint, PollSettings, TlsFiles};
 use crate::proxy::{AccessLogFormat, ProxySettings};
 use crate::routing::RoutingSettings;
 use crate::routing::traefik_v1::LabelSettings;
+use crate::routing::traefik_v3::template::RuleTemplate;
 use crate::telemetry::{LogFormat, LogLevel};
 
 #[derive(Debug, Parser)]
@@ -86,6 +87,11 @@ pub struct Options {
     /// Services without a rule get Host:<service>.<domain>.
     #[arg(long, env = "HAWSER_DOMAIN")]
     pub domain: Option<String>,
+    /// Rule of v2/v3 routers that have none: a Go template as Traefik's defaultRule, with
+    /// {{ .Name }}, {{ normalize .Name }} and {{ index .Labels "key" }}. Unset:
+    /// Host(`{{ normalize .Name }}`), as in Traefik.
+    #[arg(long, env = "HAWSER_DEFAULT_RULE")]
+    pub default_rule: Option<String>,
     #[arg(long, env = "HAWSER_EXPOSED_BY_DEFAULT", num_args = 0..=1, default_missing_value = "true", help = help("Route services that have no <prefix>.enable label", defaults::EXPOSED_BY_DEFAULT))]
     pub exposed_by_default: Option<bool>,
     #[arg(long, env = "HAWSER_LOG_LEVEL", value_enum, help = help_choice("Log level: error, warn, info, debug or trace", LogLevel::default()))]
@@ -203,6 +209,7 @@ impl Options {
             label_prefix,
             network,
             domain,
+            default_rule,
             exposed_by_default,
             log_level,
             log_format,
@@ -269,6 +276,11 @@ impl Options {
                 "--label-prefix {prefix:?} must be non-empty, without a trailing dot"
             )));
         }
+        let default_rule = match &self.default_rule {
+            None => RuleTemplate::default(),
+            Some(text) => RuleTemplate::parse(text)
+                .map_err(|err| ConfigError::Invalid(format!("--default-rule: {err}")))?,
+        };
         Ok(Settings {
             docker,
             file: self.file,
@@ -306,6 +318,7 @@ impl Options {
                         .unwrap_or(defaults::EXPOSED_BY_DEFAULT),
                 },
                 default_network: self.network.filter(|network| !network.is_empty()),
+                default_rule,
                 failure_cooldown: or(
                     self.backend_failure_cooldown,
                     defaults::BACKEND_FAILURE_COOLDOWN,

@@ -205,3 +205,28 @@ fn the_example_config_file_spells_out_the_defaults() {
     let defaults = parse(&docker).resolve().expect("valid");
     assert_eq!(format!("{with_file:?}"), format!("{defaults:?}"));
 }
+
+#[test]
+fn the_default_rule_is_traefiks_unless_set_and_a_bad_one_stops_startup() {
+    use std::collections::BTreeMap;
+    let docker = ["--docker-host", "unix:///var/run/docker.sock"];
+    let settings = parse(&docker).resolve().expect("valid");
+    let labels = BTreeMap::new();
+    assert_eq!(
+        settings.routing.default_rule.render("demo-web", &labels),
+        "Host(`demo-web`)"
+    );
+    let mut args = docker.to_vec();
+    args.extend(["--default-rule", "Host(`{{ .Name }}.example.org`)"]);
+    let settings = parse(&args).resolve().expect("valid");
+    assert_eq!(
+        settings.routing.default_rule.render("demo-web", &labels),
+        "Host(`demo-web.example.org`)"
+    );
+    let mut args = docker.to_vec();
+    args.extend(["--default-rule", "Host(`{{ .ContainerName }}`)"]);
+    let err = parse(&args).resolve().expect_err("unsupported template");
+    let text = err.to_string();
+    assert!(text.starts_with("--default-rule: "), "{text}");
+    assert!(text.contains(".ContainerName is not supported"), "{text}");
+}

@@ -14,6 +14,7 @@ use super::network::{choose_network, task_backends};
 use super::options::Options;
 use super::report::{ServiceReport, ServiceStatus, TaskReport};
 use super::traefik_v1::{LabelSettings, ServiceLabels, parse_rule, parse_service_labels};
+use super::traefik_v3::template::RuleTemplate;
 use crate::cluster::{
     ClusterSnapshot, Network, Node, Service, StaticMiddleware, StaticService, Task,
 };
@@ -28,6 +29,8 @@ pub struct RoutingSettings {
     pub labels: LabelSettings,
     /// `--network`: the network to reach tasks on when a service has no network label.
     pub default_network: Option<String>,
+    /// `--default-rule`: the rule of v2/v3 routers that have none.
+    pub default_rule: RuleTemplate,
     /// How long a backend that got no response is passed over (zero: never).
     pub failure_cooldown: Duration,
 }

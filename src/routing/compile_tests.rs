@@ -12,6 +12,7 @@ pub(crate) fn settings() -> RoutingSettings {
             exposed_by_default: true,
         },
         default_network: None,
+        default_rule: crate::routing::traefik_v3::template::RuleTemplate::default(),
         failure_cooldown: std::time::Duration::from_secs(1),
     }
 }
