@@ -11,12 +11,15 @@ use hawser::proxy::headers::{Forwarded, add_forwarded, remove_hop_by_hop};
 use hawser::routing::compile::{BackendDef, BalancerDef, RouteDef};
 use hawser::routing::dialect::Dialect;
 use hawser::routing::traefik_v1::parse_rule;
-use hawser::routing::{RequestView, RoutingSpec, RoutingTable};
+use hawser::routing::{EntryPoints, RequestView, RoutingSpec, RoutingTable};
 use hawser::stats::StatsRegistry;
 use http::{HeaderMap, HeaderValue, Method};
 
 fn table(routes: usize) -> RoutingTable {
-    let mut spec = RoutingSpec::default();
+    let mut spec = RoutingSpec {
+        entry_points: EntryPoints::new([("web".to_owned(), true)]),
+        ..RoutingSpec::default()
+    };
     for n in 0..routes {
         let name = format!("svc{n}");
         let rule = format!("PathPrefixStrip: /svc{n}/");
@@ -68,7 +71,7 @@ fn lookup(c: &mut Criterion) {
                     query: None,
                     headers: &headers,
                 };
-                let route = table.lookup(&request).expect("a route");
+                let route = table.lookup(0, &request).expect("a route");
                 black_box(route.balancer.pick());
             })
         });

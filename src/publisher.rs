@@ -3,7 +3,7 @@
 //! [`crate::published`]), so a quiet swarm never churns; each skipped service or warning is
 //! logged once, when it appears.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
@@ -16,8 +16,9 @@ use crate::state::SharedState;
 /// What has been logged already.
 #[derive(Default)]
 struct Reported {
-    /// By service and, for a router skipped alone, router.
-    skipped: BTreeMap<(String, Option<String>), String>,
+    /// Service, router (when one is skipped alone) and reason: a service may have several
+    /// routes skipped for different reasons.
+    skipped: BTreeSet<(String, Option<String>, String)>,
     warnings: BTreeSet<(String, String)>,
 }
 
@@ -50,11 +51,14 @@ pub async fn run(
 }
 
 fn report(spec: &RoutingSpec, reported: &mut Reported) {
-    let mut skipped = BTreeMap::new();
+    let mut skipped = BTreeSet::new();
     for service in &spec.skipped {
-        let key = (service.service.clone(), service.router.clone());
-        let known = reported.skipped.get(&key) == Some(&service.reason);
-        if !known {
+        let key = (
+            service.service.clone(),
+            service.router.clone(),
+            service.reason.clone(),
+        );
+        if !reported.skipped.contains(&key) {
             match (&service.router, service.intentional) {
                 (Some(router), _) => warn!(
                     service = service.service,
@@ -74,14 +78,21 @@ fn report(spec: &RoutingSpec, reported: &mut Reported) {
                 ),
             }
         }
-        skipped.insert(key, service.reason.clone());
+        skipped.insert(key);
     }
-    for (service, router) in reported.skipped.keys() {
-        if !skipped.contains_key(&(service.clone(), router.clone())) {
-            match router {
-                Some(router) => info!(service, router, "router no longer skipped"),
-                None => info!(service, "service no longer skipped"),
-            }
+    let still_skipped: BTreeSet<(&str, Option<&str>)> = skipped
+        .iter()
+        .map(|(service, router, _)| (service.as_str(), router.as_deref()))
+        .collect();
+    let was_skipped: BTreeSet<(&str, Option<&str>)> = reported
+        .skipped
+        .iter()
+        .map(|(service, router, _)| (service.as_str(), router.as_deref()))
+        .collect();
+    for (service, router) in was_skipped.difference(&still_skipped) {
+        match router {
+            Some(router) => info!(service, router, "router no longer skipped"),
+            None => info!(service, "service no longer skipped"),
         }
     }
     reported.skipped = skipped;

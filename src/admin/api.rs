@@ -31,14 +31,14 @@ struct RouteView<'a> {
     rule: &'a str,
     priority: u32,
     pass_host_header: bool,
+    /// Where the route is served: the names of the entry points.
+    entry_points: &'a [String],
     backend: &'a str,
     backends: Vec<BackendView<'a>>,
     requests: u64,
     responses: StatusClasses,
     /// `v1` or `v3`: the label dialect the route was read from.
     dialect: Dialect,
-    /// Empty: the default entry points.
-    entry_points: &'a [String],
     /// Names, in the order they run (chains flattened).
     middlewares: Vec<&'a str>,
     /// Set for routes that are for TLS connections only.
@@ -102,6 +102,7 @@ pub fn routes(state: &SharedState) -> AdminResponse {
                 rule: &route.def.rule_text,
                 priority: route.def.priority,
                 pass_host_header: route.def.pass_host_header,
+                entry_points: &route.def.entry_points,
                 backend: &route.balancer.name,
                 backends: backend_views(&route.balancer),
                 requests: route.stats.total(),
@@ -113,7 +114,6 @@ pub fn routes(state: &SharedState) -> AdminResponse {
                     server_error: load(4),
                 },
                 dialect: route.def.dialect,
-                entry_points: &route.def.entry_points,
                 middlewares: route
                     .def
                     .middlewares
@@ -244,6 +244,39 @@ pub fn overview(state: &SharedState) -> AdminResponse {
         connections_open: traffic.connections_open.load(Ordering::Relaxed),
         connections_accepted: traffic.connections_accepted.load(Ordering::Relaxed),
     })
+}
+
+#[derive(Serialize)]
+struct EntryPointView<'a> {
+    name: &'a str,
+    /// As bound: a configured port 0 shows the port the kernel chose.
+    address: SocketAddr,
+    is_default: bool,
+    /// Routes served here, in the current table.
+    routes: usize,
+    requests: u64,
+}
+
+/// The proxy's entry points, in configured order.
+pub fn entry_points(state: &SharedState) -> AdminResponse {
+    let table = state.published.table();
+    let views: Vec<EntryPointView<'_>> = state
+        .entry_points
+        .iter()
+        .enumerate()
+        .map(|(position, entry_point)| EntryPointView {
+            name: &entry_point.name,
+            address: entry_point.address,
+            is_default: entry_point.is_default,
+            routes: table
+                .routes()
+                .iter()
+                .filter(|route| route.def.entry_points.contains(&entry_point.name))
+                .count(),
+            requests: state.traffic.requests.of(position),
+        })
+        .collect();
+    json(&views)
 }
 
 #[derive(Serialize)]

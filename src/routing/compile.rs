@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::SkipReason;
 use super::dialect::Dialect;
+use super::entry_points::{self, EntryPoints};
 use super::middleware::{Middleware, MiddlewareDef};
 use super::network::{choose_network, task_backends};
 use super::options::Options;
@@ -33,6 +34,8 @@ pub struct RoutingSettings {
     pub default_rule: RuleTemplate,
     /// How long a backend that got no response is passed over (zero: never).
     pub failure_cooldown: Duration,
+    /// The proxy's entry points: routes are checked against their names.
+    pub entry_points: EntryPoints,
 }
 
 /// Builds the routing spec from a snapshot. Pure: the same input gives the same output.
@@ -59,6 +62,7 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
 
     let mut compiled = Compiled::default();
     compiled.spec.failure_cooldown = settings.failure_cooldown;
+    compiled.spec.entry_points = settings.entry_points.clone();
     for service in services {
         let tasks = tasks_by_service
             .get(service.id.as_str())
@@ -74,6 +78,7 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
     for service in &snapshot.static_services {
         compile_static_service(service, &mut compiled);
     }
+    entry_points::attach(&mut compiled);
     finish(&mut compiled.spec);
     compiled
 }
@@ -165,7 +170,7 @@ fn compile_swarm_service(
                     balancer: route.backend,
                     middlewares: Vec::new(),
                     dialect: Dialect::V1,
-                    entry_points: Vec::new(),
+                    entry_points: route.entry_points,
                     tls: None,
                 });
             }
@@ -288,22 +293,35 @@ fn finish(spec: &mut RoutingSpec) {
             .backends
             .retain(|backend| seen.insert(backend.address));
     }
-    let mut first_with_rule: HashMap<(&str, u32), &str> = HashMap::new();
+    // Routes on different entry points never compete for a request.
+    let mut first_with_rule: HashMap<(&str, u32, &str), &str> = HashMap::new();
     let mut shadowed = Vec::new();
     for route in &spec.routes {
-        let key = (route.rule_text.as_str(), route.priority);
-        match first_with_rule.get(&key) {
-            Some(winner) => shadowed.push(ServiceWarning {
+        let keys = route.entry_points.iter().map(|entry_point| {
+            (
+                route.rule_text.as_str(),
+                route.priority,
+                entry_point.as_str(),
+            )
+        });
+        let mut winner = None;
+        for key in keys {
+            match first_with_rule.get(&key) {
+                Some(first) => winner = winner.or(Some(*first)),
+                None => {
+                    first_with_rule.insert(key, &route.name);
+                }
+            }
+        }
+        if let Some(winner) = winner {
+            shadowed.push(ServiceWarning {
                 service: route.service.clone(),
                 message: format!(
                     "route {} has the same rule and priority as route {winner}, which wins; \
                      set a frontend.priority to choose",
                     route.name
                 ),
-            }),
-            None => {
-                first_with_rule.insert(key, &route.name);
-            }
+            });
         }
     }
     spec.warnings.extend(shadowed);

@@ -14,6 +14,7 @@ pub(crate) fn settings() -> RoutingSettings {
         default_network: None,
         default_rule: crate::routing::traefik_v3::template::RuleTemplate::default(),
         failure_cooldown: std::time::Duration::from_secs(1),
+        entry_points: EntryPoints::new([("web".to_owned(), true)]),
     }
 }
 
@@ -98,6 +99,10 @@ impl Swarm {
 
     pub fn compile(&self) -> Compiled {
         compile(&self.snapshot, &settings())
+    }
+
+    pub fn compile_with(&self, settings: &RoutingSettings) -> Compiled {
+        compile(&self.snapshot, settings)
     }
 }
 

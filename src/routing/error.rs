@@ -107,6 +107,15 @@ pub enum SkipReason {
         "not attached to any network other than ingress, so its tasks have no address hawser can reach"
     )]
     NoNetwork,
+    #[error(
+        "route {route}: {what} (configured: {configured}), so the route is not served; \
+         --entrypoint NAME=ADDRESS adds an entry point"
+    )]
+    NoEntryPoint {
+        route: String,
+        what: String,
+        configured: String,
+    },
     #[error("static service: {0}")]
     BadStaticService(String),
     #[error(

@@ -11,6 +11,7 @@
 //!   request, its logic; [`options`] reads an object's labels the way Traefik does;
 //!   [`load_balancer`] and [`tls`] are what a balancer or a route asks for besides matching;
 //! - [`network`] chooses which network a service's tasks are reached on;
+//! - [`entry_points`] names the proxy's entry points and decides which each route is served on;
 //! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`] (the plain data of [`spec`]),
 //!   one service at a time, and
 //!   [`report`] into the per-service view operators read; [`error`](SkipReason) says why a
@@ -21,6 +22,7 @@
 pub mod balance;
 pub mod compile;
 pub mod dialect;
+pub mod entry_points;
 mod error;
 pub mod host;
 pub mod index;
@@ -40,6 +42,7 @@ pub mod traefik_v1;
 pub mod traefik_v3;
 
 pub use compile::{Compiled, RoutingSettings, RoutingSpec, compile};
+pub use entry_points::EntryPoints;
 pub use error::{RuleError, SkipReason};
 pub use report::ServiceReport;
 pub use rule::RequestView;

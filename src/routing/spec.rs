@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::dialect::Dialect;
+use super::entry_points::EntryPoints;
 use super::load_balancer::BalancerSettings;
 use super::middleware::MiddlewareDef;
 use super::report::ServiceReport;
@@ -26,6 +27,8 @@ pub struct RoutingSpec {
     pub warnings: Vec<ServiceWarning>,
     /// Passive health: how long a backend that got no response is passed over.
     pub failure_cooldown: Duration,
+    /// What the routes' entry points refer to (positions are what the table indexes by).
+    pub entry_points: EntryPoints,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -44,7 +47,8 @@ pub struct RouteDef {
     pub middlewares: Vec<MiddlewareDef>,
     /// The label dialect the route was read from.
     pub dialect: Dialect,
-    /// Entry points the route is served on, by name; empty: the default ones.
+    /// The entry points the route is served on, by name, as its labels say; empty means the
+    /// default ones. Once compiled: the configured ones it is served on, never empty.
     pub entry_points: Vec<String>,
     /// Set when the route is for TLS connections only.
     pub tls: Option<RouteTls>,

@@ -37,6 +37,8 @@ pub struct RouteLabels {
     pub backend: String,
     pub weight: u32,
     pub port: u16,
+    /// Entry point names; empty means the default ones.
+    pub entry_points: Vec<String>,
 }
 
 /// What a service's labels say, once they parse.
@@ -283,6 +285,18 @@ impl<'a> Parser<'a> {
             (Some(_), Some(name)) => format!("{service_name}-{name}"),
             (Some(segment), None) => format!("{service_name}-{segment}"),
         };
+        // Traefik's `GetSliceStringValue`: split on commas, trimmed, empty items dropped.
+        let entry_points = self
+            .lookup(segment, Property::EntryPoints)
+            .map(|(_, value)| {
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|name| !name.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(RouteLabels {
             segment: segment.map(str::to_owned),
             rule_text,
@@ -292,6 +306,7 @@ impl<'a> Parser<'a> {
             backend,
             weight,
             port,
+            entry_points,
         })
     }
 

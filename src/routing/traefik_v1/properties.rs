@@ -15,6 +15,7 @@ pub(super) enum Property {
     Rule,
     Priority,
     PassHostHeader,
+    EntryPoints,
     /// Understood, not implemented, and safe to leave out: a warning.
     Ignored(&'static str),
     /// Understood, not implemented, and unsafe to leave out (access control): skip.
@@ -35,10 +36,8 @@ pub(super) fn classify(key: &str) -> Property {
         "frontend.rule" => Rule,
         "frontend.priority" => Priority,
         "frontend.passHostHeader" => PassHostHeader,
+        "frontend.entryPoints" => EntryPoints,
         "tags" => Ignored("tags only filter Traefik's own providers"),
-        "frontend.entryPoints" => {
-            Ignored("hawser serves every route on its one --listen entry point")
-        }
         "backend.loadbalancer.swarm" | "docker.LBSwarm" => {
             Ignored("hawser always balances across task addresses, never the service VIP")
         }
