@@ -70,6 +70,7 @@ fn lookup(c: &mut Criterion) {
                     path: black_box(&path),
                     query: None,
                     headers: &headers,
+                    client_ip: std::net::IpAddr::from([127, 0, 0, 1]),
                 };
                 let route = table.lookup(0, &request).expect("a route");
                 black_box(route.balancer.pick());

@@ -33,18 +33,25 @@ struct RouteView<'a> {
     pass_host_header: bool,
     /// Where the route is served: the names of the entry points.
     entry_points: &'a [String],
+    /// The middlewares run around forwarding, outermost first.
+    middlewares: Vec<MiddlewareView<'a>>,
     backend: &'a str,
     backends: Vec<BackendView<'a>>,
     requests: u64,
     responses: StatusClasses,
     /// `v1` or `v3`: the label dialect the route was read from.
     dialect: Dialect,
-    /// Names, in the order they run (chains flattened).
-    middlewares: Vec<&'a str>,
     /// Set for routes that are for TLS connections only.
     tls: Option<&'a RouteTls>,
     /// The balancer's scheme, sticky cookie and health check.
     load_balancer: &'a BalancerSettings,
+}
+
+#[derive(Serialize)]
+struct MiddlewareView<'a> {
+    name: &'a str,
+    /// Traefik's name for its type: `basicAuth`, `stripPrefix`...
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -103,6 +110,15 @@ pub fn routes(state: &SharedState) -> AdminResponse {
                 priority: route.def.priority,
                 pass_host_header: route.def.pass_host_header,
                 entry_points: &route.def.entry_points,
+                middlewares: route
+                    .def
+                    .middlewares
+                    .iter()
+                    .map(|def| MiddlewareView {
+                        name: &def.name,
+                        kind: def.middleware.kind(),
+                    })
+                    .collect(),
                 backend: &route.balancer.name,
                 backends: backend_views(&route.balancer),
                 requests: route.stats.total(),
@@ -114,12 +130,6 @@ pub fn routes(state: &SharedState) -> AdminResponse {
                     server_error: load(4),
                 },
                 dialect: route.def.dialect,
-                middlewares: route
-                    .def
-                    .middlewares
-                    .iter()
-                    .map(|middleware| middleware.name.as_str())
-                    .collect(),
                 tls: route.def.tls.as_ref(),
                 load_balancer: &route.balancer.settings,
             }

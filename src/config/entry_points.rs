@@ -105,6 +105,7 @@ pub(super) fn resolve(
     default_names: Option<Vec<String>>,
 ) -> Result<(Vec<EntryPoint>, EntryPoints), ConfigError> {
     let invalid = |message: String| ConfigError::Invalid(message);
+    let built_in = entry_points.is_none();
     let configured: Vec<EntryPoint> = match (listen, entry_points) {
         (Some(_), Some(_)) => {
             return Err(invalid(
@@ -136,12 +137,17 @@ pub(super) fn resolve(
     };
     check_unique(&configured)?;
     let defaults = default_set(&configured, default_names)?;
-    let routing = EntryPoints::new(configured.iter().map(|entry_point| {
+    let entries = configured.iter().map(|entry_point| {
         (
             entry_point.name.clone(),
             defaults.contains(&entry_point.name),
         )
-    }));
+    });
+    let routing = if built_in {
+        EntryPoints::built_in(entries)
+    } else {
+        EntryPoints::new(entries)
+    };
     Ok((configured, routing))
 }
 

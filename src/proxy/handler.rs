@@ -66,7 +66,7 @@ impl Handler {
         let requests = &self.state.traffic.requests;
         requests.add(connection.entry_point, self.worker);
         let mut entry = self.log_entry(&request, connection, started);
-        let response = match self.find_route(&request, connection.entry_point) {
+        let response = match self.find_route(&request, connection) {
             None => self.not_found(&request, started),
             Some(route) => {
                 let response = self.proxy(&route, request, connection).await;
@@ -113,8 +113,13 @@ impl Handler {
         })
     }
 
-    /// The highest-priority route of the current table served on the entry point that matches.
-    fn find_route(&self, request: &Request<Incoming>, entry_point: usize) -> Option<Arc<Route>> {
+    /// The highest-priority route of the current table, served on the connection's entry
+    /// point, that matches.
+    fn find_route(
+        &self,
+        request: &Request<Incoming>,
+        connection: Connection,
+    ) -> Option<Arc<Route>> {
         let table = self.state.published.table();
         let host = canonical_host(request_host(request));
         let view = RequestView {
@@ -123,8 +128,9 @@ impl Handler {
             path: request.uri().path(),
             query: request.uri().query(),
             headers: request.headers(),
+            client_ip: connection.peer.ip(),
         };
-        table.lookup(entry_point, &view).cloned()
+        table.lookup(connection.entry_point, &view).cloned()
     }
 
     fn not_found(&self, request: &Request<Incoming>, started: Instant) -> Response<ProxyBody> {

@@ -168,7 +168,7 @@ fn compile_swarm_service(
                     priority: route.priority,
                     pass_host_header: route.pass_host_header,
                     balancer: route.backend,
-                    middlewares: Vec::new(),
+                    middlewares: route.middlewares,
                     dialect: Dialect::V1,
                     entry_points: route.entry_points,
                     tls: None,

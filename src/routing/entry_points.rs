@@ -13,6 +13,11 @@ use super::report::{ServiceStatus, SkippedRouter};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EntryPoints {
     entries: Vec<Entry>,
+    /// No entry point was configured (the built-in one, or `--listen`): a route naming only
+    /// entry points hawser does not have is served on the defaults, with a warning, so that a
+    /// stack written for Traefik's `http`/`https` keeps working as it did before hawser had
+    /// entry points.
+    lenient: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,6 +43,15 @@ impl EntryPoints {
                 .into_iter()
                 .map(|(name, is_default)| Entry { name, is_default })
                 .collect(),
+            lenient: false,
+        }
+    }
+
+    /// As [`EntryPoints::new`], for entry points nobody configured (see `lenient`).
+    pub fn built_in(entries: impl IntoIterator<Item = (String, bool)>) -> Self {
+        EntryPoints {
+            lenient: true,
+            ..EntryPoints::new(entries)
         }
     }
 
@@ -108,7 +122,10 @@ pub(super) fn attach(compiled: &mut Compiled) {
     let routes = std::mem::take(&mut compiled.spec.routes);
     let mut dropped_balancers = Vec::new();
     for mut route in routes {
-        let resolved = entry_points.resolve(&route.entry_points);
+        let mut resolved = entry_points.resolve(&route.entry_points);
+        if resolved.known.is_empty() && entry_points.lenient {
+            resolved.known = entry_points.resolve(&[]).known;
+        }
         let known: Vec<String> = resolved
             .known
             .iter()

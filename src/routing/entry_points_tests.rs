@@ -228,3 +228,22 @@ fn identical_rules_on_different_entry_points_do_not_shadow_each_other() {
         "the defaults include admin"
     );
 }
+
+#[test]
+fn with_only_the_built_in_entry_point_a_route_naming_others_is_served_there_with_a_warning() {
+    // A Traefik v1 stack's `frontend.entryPoints=http,https` on a hawser started without
+    // --entrypoint: served on `web`, as before hawser had entry points.
+    let entry_points = EntryPoints::built_in([("web".to_owned(), true)]);
+    let mut settings = crate::routing::compile::tests::settings();
+    settings.entry_points = entry_points;
+    let compiled = Swarm::new()
+        .service("svc", &on("Path: /", "http,https"), &["apps-id"])
+        .compile_with(&settings);
+    assert_eq!(compiled.spec.routes[0].entry_points, names(&["web"]));
+    assert!(compiled.spec.skipped.is_empty());
+    let warning = &compiled.spec.warnings[0].message;
+    assert!(
+        warning.contains("\"http\", \"https\" are not configured"),
+        "{warning}"
+    );
+}

@@ -1,10 +1,14 @@
-//! Why a rule or a service's labels were rejected. Every message names the offending text.
+//! Why a rule or a service's labels were rejected. Every message names the offending text,
+//! and for Traefik v2/v3 rules where it is.
+
+use std::fmt;
 
 use thiserror::Error;
 
+use super::goregex::GoRegexError;
 use super::options::OptionError;
 
-/// A frontend rule that does not parse.
+/// A rule that does not parse.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum RuleError {
     #[error("the rule is empty")]
@@ -58,6 +62,124 @@ pub enum RuleError {
          '{0}'"
     )]
     BadReplacePathRegex(String),
+    /// A Traefik v2/v3 rule (or constraints expression) that is not a well-formed expression.
+    #[error("{problem} at {at}")]
+    Syntax {
+        at: Position,
+        problem: SyntaxProblem,
+    },
+    /// A v2/v3 matcher name the chosen syntax does not have.
+    #[error("unknown matcher '{name}' at {at} (known: {known})")]
+    UnknownFunction {
+        name: String,
+        at: Position,
+        known: String,
+    },
+    /// A v2/v3 matcher whose arguments are wrong (boxed: it is the largest of these errors).
+    #[error("{matcher} at {at}: {problem}")]
+    BadMatcher {
+        matcher: String,
+        at: Position,
+        problem: Box<MatcherProblem>,
+    },
+}
+
+/// A place in a rule, as an editor counts: lines and columns (characters) from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Position {
+    /// The position of byte `offset` of `text`.
+    pub fn locate(text: &str, offset: usize) -> Position {
+        let before = text.get(..offset).unwrap_or(text);
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        Position {
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        }
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 1 {
+            write!(formatter, "column {}", self.column)
+        } else {
+            write!(formatter, "line {}, column {}", self.line, self.column)
+        }
+    }
+}
+
+/// Why a v2/v3 rule is not a well-formed expression.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum SyntaxProblem {
+    #[error("expected {expected}, found {found}")]
+    Unexpected {
+        expected: &'static str,
+        found: String,
+    },
+    #[error("'(' is never closed")]
+    UnclosedParenthesis,
+    #[error("')' has no matching '('")]
+    UnmatchedParenthesis,
+    #[error("the string is not terminated")]
+    UnterminatedString,
+    #[error("the comment is not terminated")]
+    UnterminatedComment,
+    #[error(
+        "bad escape sequence {0} in a \"double-quoted\" string (write \\\\ for a backslash, \
+         or use a `backtick` string, which has no escapes)"
+    )]
+    BadEscape(String),
+    #[error("escape sequence {0} is not a valid character")]
+    BadEscapeValue(String),
+    #[error("the string's escapes do not spell valid UTF-8")]
+    InvalidUtf8,
+    #[error("unexpected character {0:?} (U+{code:04X})", code = u32::from(*.0))]
+    BadCharacter(char),
+    #[error("single quotes do not make a string: use `backticks` or \"double quotes\"")]
+    SingleQuote,
+    #[error("'{0}' is not supported: combine matchers with &&, || and !")]
+    UnsupportedOperator(String),
+    #[error("matcher arguments must be strings, found {0}")]
+    NotAString(String),
+    #[error("a line break after {0} ends the rule: break lines after &&, ||, '(' or ',' instead")]
+    LineBreak(String),
+}
+
+/// Why a v2/v3 matcher's arguments are wrong.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum MatcherProblem {
+    #[error("takes {expected}, got {got}")]
+    ArgumentCount { expected: &'static str, got: usize },
+    #[error("needs at least one argument")]
+    NoArguments,
+    #[error("argument {0} is empty")]
+    EmptyArgument(usize),
+    #[error("{pattern:?} is not a valid Go regular expression: {source}")]
+    BadRegex {
+        pattern: String,
+        source: GoRegexError,
+    },
+    #[error("{template:?} is not a valid template: {reason}")]
+    BadTemplate { template: String, reason: String },
+    #[error("{0:?} is neither an IP address nor a CIDR range")]
+    BadClientIp(String),
+    #[error("{0:?} is not ASCII: write international domain names in punycode (xn--...)")]
+    NonAsciiHost(String),
+    #[error("{0:?} does not start with '/'")]
+    NotAPath(String),
+    #[error("takes name, value pairs, so an even number of arguments, got {0}")]
+    OddPairs(usize),
+    #[error("{0:?} is not a valid header name")]
+    BadHeaderName(String),
+    #[error("{0:?} is not a valid HTTP method")]
+    BadMethod(String),
+    #[error("variable {0:?} appears twice")]
+    DuplicateVariable(String),
 }
 
 /// Why a service gets no route. Each one is reported once and listed by the admin API.
@@ -116,6 +238,8 @@ pub enum SkipReason {
         what: String,
         configured: String,
     },
+    #[error("label {label}: {reason}")]
+    BadOption { label: String, reason: String },
     #[error("static service: {0}")]
     BadStaticService(String),
     #[error(

@@ -3,7 +3,9 @@
 //!
 //! - [`dialect`] tells which Traefik dialect a service's labels are written in;
 //!   [`traefik_v1`] reads v1 labels into route settings and rules, [`traefik_v3`] reads v2/v3
-//!   labels (routers, services, middlewares) with Traefik's Swarm provider semantics;
+//!   labels (routers, services, middlewares, their rules) with Traefik's Swarm provider
+//!   semantics, and [`constraints`] the provider constraints written in the rule grammar, with
+//!   [`goregex`] giving their Go regexes the same meaning in Rust;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
 //!   [`host`] the canonical form hosts are compared in, [`path_text`] the Go syntax of text a
 //!   rule writes into a path, and `query` how a `Query` matcher reads the query string;
@@ -21,9 +23,11 @@
 
 pub mod balance;
 pub mod compile;
+pub mod constraints;
 pub mod dialect;
 pub mod entry_points;
 mod error;
+pub mod goregex;
 pub mod host;
 pub mod index;
 pub mod load_balancer;
@@ -43,7 +47,7 @@ pub mod traefik_v3;
 
 pub use compile::{Compiled, RoutingSettings, RoutingSpec, compile};
 pub use entry_points::EntryPoints;
-pub use error::{RuleError, SkipReason};
+pub use error::{MatcherProblem, Position, RuleError, SkipReason, SyntaxProblem};
 pub use report::ServiceReport;
 pub use rule::RequestView;
 pub use table::{Backend, Balancer, Route, RoutingTable};

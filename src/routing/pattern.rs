@@ -1,12 +1,12 @@
-//! Path, host and query-value patterns: a literal, or a template with `{name}` /
-//! `{name:regex}` variables (the gorilla/mux syntax Traefik v1 rules use).
+//! Path, host and query patterns: a literal, or a template with `{name}` / `{name:regex}`
+//! variables (the gorilla/mux syntax Traefik v1 and v2 rules use).
 //!
 //! Literal patterns never touch the regex engine. Every pattern knows its literal prefix, which
 //! the route index uses to find candidates without scanning the table.
 
 use regex::Regex;
 
-use super::RuleError;
+use super::{RuleError, goregex};
 
 /// Which part of the request a template matches; it decides what `{name}` alone stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,7 +15,9 @@ pub enum PatternKind {
     Path,
     /// `{name}` matches one host label: `[^.]+`. Matching ignores case.
     Host,
-    /// `{name}` matches anything: `.*` (a query parameter's value).
+    /// A gorilla/mux query template `key=value` (v2): `{name}` matches anything, `.*`.
+    Query,
+    /// A v1 query parameter's value: `{name}` matches anything, `.*`.
     QueryValue,
 }
 
@@ -24,12 +26,21 @@ impl PatternKind {
         match self {
             PatternKind::Path => "[^/]+",
             PatternKind::Host => "[^.]+",
-            PatternKind::QueryValue => ".*",
+            PatternKind::Query | PatternKind::QueryValue => ".*",
         }
     }
 }
 
-/// A compiled path, host or query-value pattern.
+/// Whose template rules apply.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    /// Traefik v1: Rust regexes, spaces trimmed.
+    V1,
+    /// gorilla/mux as in Traefik v2: Go regexes, taken as written.
+    Go,
+}
+
+/// A compiled path, host or query pattern.
 #[derive(Clone, Debug)]
 pub struct Pattern {
     source: String,
@@ -47,11 +58,33 @@ impl PartialEq for Pattern {
 }
 
 impl Pattern {
-    /// Parses a pattern. Host patterns match case-insensitively: their literal text is stored
-    /// lowercase (hosts are compared lowercase) and their regexes get `(?i)`, but a variable's
-    /// regex is kept as written, since lowercasing it would turn `\D` into `\d`.
+    /// Parses a Traefik v1 template: variable regexes are Rust syntax, and spaces around names
+    /// and regexes are ignored. Host patterns match case-insensitively: their literal text is
+    /// stored lowercase (hosts are compared lowercase) and their regexes get `(?i)`, but a
+    /// variable's regex is kept as written, since lowercasing it would turn `\D` into `\d`.
     pub fn parse(source: &str, kind: PatternKind) -> Result<Self, RuleError> {
-        let mut pieces = split_template(source)?;
+        Self::build(source, kind, Syntax::V1)
+    }
+
+    /// Parses a gorilla/mux template as Traefik v2 rules use it: variable regexes are Go RE2
+    /// (see [`goregex`](super::goregex)), taken as written, and match case-insensitively in
+    /// hosts (only a literal host is stored lowercase, for the route index).
+    pub fn parse_go_template(source: &str, kind: PatternKind) -> Result<Self, RuleError> {
+        Self::build(source, kind, Syntax::Go)
+    }
+
+    /// A plain string, braces included: Traefik v3 paths have no templates.
+    pub fn literal(source: &str) -> Self {
+        Pattern {
+            source: source.to_owned(),
+            literal_prefix: source.to_owned(),
+            exact: None,
+            prefix: None,
+        }
+    }
+
+    fn build(source: &str, kind: PatternKind, syntax: Syntax) -> Result<Self, RuleError> {
+        let mut pieces = split_template(source, syntax)?;
         if kind == PatternKind::Host {
             for piece in &mut pieces {
                 if let Piece::Literal(text) = piece {
@@ -64,13 +97,19 @@ impl Pattern {
             Some(Piece::Literal(text)) => text.clone(),
             _ => String::new(),
         };
-        if pieces
-            .iter()
-            .all(|piece| matches!(piece, Piece::Literal(_)))
+        // gorilla/mux: `key=` alone means the key with any value.
+        let any_query_value = kind == PatternKind::Query
+            && source
+                .split_once('=')
+                .is_some_and(|(_, value)| value.is_empty());
+        if !any_query_value
+            && pieces
+                .iter()
+                .all(|piece| matches!(piece, Piece::Literal(_)))
         {
             return Ok(Pattern {
+                literal_prefix: source.clone(),
                 source,
-                literal_prefix,
                 exact: None,
                 prefix: None,
             });
@@ -86,9 +125,12 @@ impl Pattern {
                 }
             }
         }
+        if any_query_value {
+            body.push_str(".*");
+        }
         let flags = match kind {
             PatternKind::Host => "(?i)",
-            PatternKind::Path | PatternKind::QueryValue => "",
+            PatternKind::Path | PatternKind::Query | PatternKind::QueryValue => "",
         };
         let compile = |anchored_end: bool| {
             let end = if anchored_end { "$" } else { "" };
@@ -137,9 +179,25 @@ impl Pattern {
     }
 }
 
+/// The variable names of a gorilla/mux template, in order (none when it does not parse).
+pub fn go_template_variables(source: &str) -> Vec<String> {
+    split_template(source, Syntax::Go)
+        .map(|pieces| {
+            pieces
+                .into_iter()
+                .filter_map(|piece| match piece {
+                    Piece::Variable { name, .. } => Some(name),
+                    Piece::Literal(_) => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 enum Piece {
     Literal(String),
     Variable {
+        name: String,
         /// The variable as written, braces included.
         written: String,
         pattern: Option<String>,
@@ -156,7 +214,7 @@ impl Piece {
 }
 
 /// Splits `a{x}b{y:[0-9]{2}}` into literals and variables; braces nest inside a variable's regex.
-fn split_template(source: &str) -> Result<Vec<Piece>, RuleError> {
+fn split_template(source: &str, syntax: Syntax) -> Result<Vec<Piece>, RuleError> {
     let bad = |reason: &str| RuleError::BadPattern {
         pattern: source.to_owned(),
         reason: reason.to_owned(),
@@ -185,19 +243,29 @@ fn split_template(source: &str) -> Result<Vec<Piece>, RuleError> {
                 let end = end.ok_or_else(|| bad("unbalanced '{'"))?;
                 let variable = &source[start + 1..end];
                 let (name, pattern) = match variable.split_once(':') {
-                    Some((name, pattern)) => (name.trim(), Some(pattern.trim().to_owned())),
-                    None => (variable.trim(), None),
+                    Some((name, pattern)) => (name, Some(pattern)),
+                    None => (variable, None),
+                };
+                let (name, pattern) = match syntax {
+                    Syntax::V1 => (name.trim(), pattern.map(str::trim)),
+                    Syntax::Go => (name, pattern),
                 };
                 if name.is_empty() {
                     return Err(bad("a variable needs a name, as in {name} or {name:regex}"));
                 }
-                if pattern.as_deref() == Some("") {
-                    return Err(bad("empty regex after ':' in a variable"));
-                }
+                let pattern = match (pattern, syntax) {
+                    (Some(""), _) => return Err(bad("empty regex after ':' in a variable")),
+                    (Some(pattern), Syntax::V1) => Some(pattern.to_owned()),
+                    (Some(pattern), Syntax::Go) => {
+                        Some(goregex::translate(pattern).map_err(|err| bad(&err.to_string()))?)
+                    }
+                    (None, _) => None,
+                };
                 if !literal.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));
                 }
                 pieces.push(Piece::Variable {
+                    name: name.to_owned(),
                     written: source[start..=end].to_owned(),
                     pattern,
                 });
@@ -274,6 +342,23 @@ mod tests {
     }
 
     #[test]
+    fn malformed_templates_are_errors() {
+        for bad in [
+            "/a/{id",
+            "/a/}",
+            "/a/{}",
+            "/a/{:x}",
+            "/a/{id:}",
+            "/a/{id:[}",
+        ] {
+            assert!(
+                Pattern::parse(bad, PatternKind::Path).is_err(),
+                "{bad} should be rejected"
+            );
+        }
+    }
+
+    #[test]
     fn host_templates_keep_the_case_of_their_regexes() {
         // rules_test.go TestHostRegexp "regex insensitive": (?i) covers the variable too.
         let upper =
@@ -295,22 +380,5 @@ mod tests {
         assert!(id.matches("id-12"));
         assert!(!id.matches("id-12x"));
         assert!(!id.matches("ID-12"), "query values are case-sensitive");
-    }
-
-    #[test]
-    fn malformed_templates_are_errors() {
-        for bad in [
-            "/a/{id",
-            "/a/}",
-            "/a/{}",
-            "/a/{:x}",
-            "/a/{id:}",
-            "/a/{id:[}",
-        ] {
-            assert!(
-                Pattern::parse(bad, PatternKind::Path).is_err(),
-                "{bad} should be rejected"
-            );
-        }
     }
 }

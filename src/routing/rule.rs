@@ -1,13 +1,17 @@
 //! The dialect-neutral rule model: a tree of matchers (all / any / not) that decides whether a
 //! request belongs to a route, and an ordered list of modifiers that rewrite its path.
 //!
-//! Label dialects (Traefik v1 today) parse into this model; nothing here knows about labels.
+//! Label dialects (Traefik v1, v2 and v3) parse into this model; nothing here knows about
+//! labels.
 
 use std::borrow::Cow;
+use std::net::IpAddr;
 
 use http::{HeaderMap, HeaderName, Method};
+use ipnet::IpNet;
 use regex::Regex;
 
+use super::host;
 use super::path_text::Replacement;
 use super::pattern::Pattern;
 use super::query;
@@ -23,6 +27,8 @@ pub struct RequestView<'a> {
     /// The raw query string (matchers decode what they look at).
     pub query: Option<&'a str>,
     pub headers: &'a HeaderMap,
+    /// The connection's peer: what Traefik's `ClientIP` reads (never `X-Forwarded-For`).
+    pub client_ip: IpAddr,
 }
 
 /// A boolean expression over matchers.
@@ -65,6 +71,32 @@ pub enum Matcher {
         key: String,
         value: Option<Pattern>,
     },
+    /// `*` (any host, even none) or `*.example.com` (exactly one label in place of the `*`),
+    /// lowercase; see [`host::wildcard_matches`].
+    HostWildcard(String),
+    /// A regex found anywhere in the host (brackets of an IPv6 address removed).
+    HostRegexp(Regex),
+    /// A regex found anywhere in the path.
+    PathRegexp(Regex),
+    /// The connection's peer address is in this network (IPv4-mapped addresses count as IPv4).
+    ClientIp(IpNet),
+    /// Some value of the query parameter `key`, percent-decoded, equals `value`; an empty
+    /// `value` matches `?key` and `?key=`.
+    QueryValue {
+        key: String,
+        value: String,
+    },
+    /// Some decoded value of `key` contains a match of the regex.
+    QueryRegexp {
+        key: String,
+        regex: Regex,
+    },
+    /// `key=` and the first decoded value of `key` match the template as a whole; an absent
+    /// key is tested as the empty string (gorilla/mux, Traefik v2).
+    QueryFirstValue {
+        key: String,
+        pattern: Pattern,
+    },
 }
 
 impl PartialEq for Matcher {
@@ -96,6 +128,27 @@ impl PartialEq for Matcher {
                 },
             ) => n1 == n2 && r1.as_str() == r2.as_str(),
             (Query { key: k1, value: v1 }, Query { key: k2, value: v2 }) => k1 == k2 && v1 == v2,
+            (HostWildcard(a), HostWildcard(b)) => a == b,
+            (HostRegexp(a), HostRegexp(b)) | (PathRegexp(a), PathRegexp(b)) => {
+                a.as_str() == b.as_str()
+            }
+            (ClientIp(a), ClientIp(b)) => a == b,
+            (QueryValue { key: k1, value: v1 }, QueryValue { key: k2, value: v2 }) => {
+                k1 == k2 && v1 == v2
+            }
+            (QueryRegexp { key: k1, regex: r1 }, QueryRegexp { key: k2, regex: r2 }) => {
+                k1 == k2 && r1.as_str() == r2.as_str()
+            }
+            (
+                QueryFirstValue {
+                    key: k1,
+                    pattern: p1,
+                },
+                QueryFirstValue {
+                    key: k2,
+                    pattern: p2,
+                },
+            ) => k1 == k2 && p1 == p2,
             _ => false,
         }
     }
@@ -305,6 +358,18 @@ impl Matcher {
             }
             Matcher::Query { key, value } => query::first_value(request.query, key)
                 .is_some_and(|found| value.as_ref().is_none_or(|pattern| pattern.matches(&found))),
+            Matcher::HostWildcard(pattern) => host::wildcard_matches(pattern, request.host),
+            Matcher::HostRegexp(regex) => regex.is_match(host::unbracketed(request.host)),
+            Matcher::PathRegexp(regex) => regex.is_match(request.path),
+            Matcher::ClientIp(network) => network.contains(&request.client_ip.to_canonical()),
+            Matcher::QueryValue { key, value } => {
+                query::values(request.query, key).any(|found| *found == *value.as_bytes())
+            }
+            Matcher::QueryRegexp { key, regex } => query::values(request.query, key)
+                .any(|found| regex.is_match(&String::from_utf8_lossy(&found))),
+            Matcher::QueryFirstValue { key, pattern } => {
+                pattern.matches(&query::first_pair(request.query, key))
+            }
         }
     }
 }

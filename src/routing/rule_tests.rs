@@ -198,6 +198,7 @@ fn header_and_query_matchers_without_a_value_ask_for_presence() {
                 path: "/",
                 query,
                 headers,
+                client_ip: std::net::Ipv4Addr::LOCALHOST.into(),
             })
         };
         (

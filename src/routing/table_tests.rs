@@ -64,6 +64,7 @@ fn find_on<'t>(
         path,
         query: None,
         headers: &headers,
+        client_ip: std::net::IpAddr::from([127, 0, 0, 1]),
     };
     table
         .lookup(entry_point, &request)

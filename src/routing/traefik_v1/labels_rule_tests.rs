@@ -25,6 +25,7 @@ fn rule_values_are_read_as_toml_strings_like_traefik_does() {
             path,
             query: None,
             headers: &http::HeaderMap::new(),
+            client_ip: std::net::Ipv4Addr::LOCALHOST.into(),
         })
     };
     assert!(matches("/a.txt"));

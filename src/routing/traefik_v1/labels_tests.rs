@@ -250,19 +250,20 @@ fn segments_make_one_route_each_and_inherit_unsegmented_labels() {
 }
 
 #[test]
-fn access_control_labels_refuse_to_expose_the_service() {
+fn access_control_labels_protect_the_route_or_skip_the_service() {
     for label in [
         "traefik.frontend.auth.basic.users",
         "traefik.frontend.whiteList.sourceRange",
         "traefik.frontend.whitelistSourceRange",
     ] {
+        // A value that does not parse never exposes the service without its protection.
         let reason = skipped(&[
             ("traefik.port", "80"),
             ("traefik.frontend.rule", "Path: /"),
             (label, "x"),
         ]);
         assert!(
-            matches!(&reason, SkipReason::Unsupported { label: named, .. } if named == label),
+            matches!(&reason, SkipReason::BadOption { label: named, .. } if named == label),
             "{label}: {reason}"
         );
     }
@@ -271,7 +272,19 @@ fn access_control_labels_refuse_to_expose_the_service() {
         ("traefik.web.frontend.rule", "Path: /"),
         ("traefik.web.frontend.auth.basic.users", "x"),
     ]);
-    assert!(matches!(segment, SkipReason::Unsupported { .. }));
+    assert!(matches!(segment, SkipReason::BadOption { .. }), "{segment}");
+    let unsupported = skipped(&[
+        ("traefik.port", "80"),
+        ("traefik.frontend.rule", "Path: /"),
+        (
+            "traefik.frontend.auth.digest.users",
+            "test:traefik:a2688e031edb4be6a3797f3882655c05",
+        ),
+    ]);
+    assert!(
+        matches!(unsupported, SkipReason::Unsupported { .. }),
+        "{unsupported}"
+    );
 }
 
 #[test]

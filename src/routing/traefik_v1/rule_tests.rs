@@ -45,6 +45,7 @@ impl Request {
             path: self.path,
             query: self.query,
             headers: &self.headers,
+            client_ip: std::net::IpAddr::from([127, 0, 0, 1]),
         })
     }
 }
