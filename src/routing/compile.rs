@@ -1,21 +1,28 @@
 //! Cluster snapshot → routing spec: plain data, compared with the last one to decide whether
 //! the published table changes at all.
 //!
-//! Each service is handled on its own: a service whose labels are wrong is skipped with a
-//! reason, and nothing it says can affect another service's routes.
+//! Each service's labels are read in their dialect ([`super::dialect`]): v1 services each on
+//! their own, so one whose labels are wrong is skipped with a reason and nothing it says can
+//! affect another's routes; v2/v3 services together ([`super::traefik_v3`]), since their
+//! routers, services and middlewares are shared, with anything wrong costing only the object
+//! it belongs to and the routers that use it.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use super::SkipReason;
-use super::dialect::Dialect;
+use super::dialect::{Dialect, detect};
 use super::entry_points::{self, EntryPoints};
 use super::middleware::{Middleware, MiddlewareDef};
 use super::network::{choose_network, task_backends};
 use super::options::Options;
 use super::report::{ServiceReport, ServiceStatus, TaskReport};
+use super::rule::Rule;
 use super::traefik_v1::{LabelSettings, ServiceLabels, parse_rule, parse_service_labels};
+use super::traefik_v3::compile::compile_services;
+use super::traefik_v3::provider::{ProviderSettings, SwarmContext as V3Context};
 use super::traefik_v3::template::RuleTemplate;
+use super::traefik_v3::{RuleSyntax, parse_rule as parse_v3};
 use crate::cluster::{
     ClusterSnapshot, Network, Node, Service, StaticMiddleware, StaticService, Task,
 };
@@ -63,6 +70,7 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
     let mut compiled = Compiled::default();
     compiled.spec.failure_cooldown = settings.failure_cooldown;
     compiled.spec.entry_points = settings.entry_points.clone();
+    let mut v3_services: Vec<(&Service, &[&Task])> = Vec::new();
     for service in services {
         let tasks = tasks_by_service
             .get(service.id.as_str())
@@ -73,11 +81,36 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
             nodes: &nodes,
             settings,
         };
-        compile_swarm_service(service, tasks, &context, &mut compiled);
+        match detect(&service.labels, &settings.labels.prefix) {
+            Ok(Dialect::V1) => compile_swarm_service(service, tasks, &context, &mut compiled),
+            Ok(Dialect::V3) => v3_services.push((service, tasks)),
+            Err(reason) => skip_swarm_service(service, tasks, &context, &reason, &mut compiled),
+        }
     }
     for service in &snapshot.static_services {
         compile_static_service(service, &mut compiled);
     }
+    let provider = ProviderSettings {
+        prefix: &settings.labels.prefix,
+        exposed_by_default: settings.labels.exposed_by_default,
+        default_rule: &settings.default_rule,
+        default_network: settings.default_network.as_deref(),
+    };
+    let context = V3Context {
+        networks: &networks,
+        nodes: &nodes,
+    };
+    compile_services(
+        &v3_services,
+        &provider,
+        context,
+        &parse_v3_rule,
+        &mut compiled,
+    );
+    // Swarm services by name, then the file provider's, whatever the dialect.
+    compiled
+        .services
+        .sort_by(|a, b| (a.provider != "swarm", &a.name).cmp(&(b.provider != "swarm", &b.name)));
     entry_points::attach(&mut compiled);
     finish(&mut compiled.spec);
     compiled
@@ -87,6 +120,34 @@ struct SwarmContext<'a> {
     networks: &'a HashMap<&'a str, &'a Network>,
     nodes: &'a HashMap<&'a str, &'a Node>,
     settings: &'a RoutingSettings,
+}
+
+/// The one place a v2/v3 router's rule is parsed, in the syntax its `ruleSyntax` names.
+fn parse_v3_rule(text: &str, syntax: Option<&str>) -> Result<Rule, String> {
+    parse_v3(text, RuleSyntax::from_label(syntax)).map_err(|err| err.to_string())
+}
+
+/// A service whose dialect cannot be told (both are present) gets no route.
+fn skip_swarm_service(
+    service: &Service,
+    tasks: &[&Task],
+    context: &SwarmContext<'_>,
+    reason: &SkipReason,
+    compiled: &mut Compiled,
+) {
+    let mut report = ServiceReport::for_service(service, Vec::new());
+    report.tasks = tasks
+        .iter()
+        .map(|task| TaskReport::new(task, context.nodes, None))
+        .collect();
+    report.status = ServiceStatus::skipped(reason);
+    compiled.spec.skipped.push(SkippedService {
+        service: service.name.clone(),
+        router: None,
+        reason: reason.to_string(),
+        intentional: false,
+    });
+    compiled.services.push(report);
 }
 
 fn compile_swarm_service(
@@ -120,6 +181,7 @@ fn compile_swarm_service(
         Ok((labels, network))
     });
     let mut report = ServiceReport::for_service(service, outcome.warnings);
+    report.dialect = Some(Dialect::V1);
     report.tasks = tasks
         .iter()
         .map(|task| TaskReport::new(task, context.nodes, chosen.as_ref().ok().map(|c| c.1)))
@@ -314,11 +376,15 @@ fn finish(spec: &mut RoutingSpec) {
             }
         }
         if let Some(winner) = winner {
+            let label = match route.dialect {
+                Dialect::V1 => "a frontend.priority",
+                Dialect::V3 => "a router priority",
+            };
             shadowed.push(ServiceWarning {
                 service: route.service.clone(),
                 message: format!(
                     "route {} has the same rule and priority as route {winner}, which wins; \
-                     set a frontend.priority to choose",
+                     set {label} to choose",
                     route.name
                 ),
             });

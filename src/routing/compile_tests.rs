@@ -368,3 +368,68 @@ fn static_services_carry_their_middlewares_or_are_skipped_for_a_bad_one() {
         skipped.reason
     );
 }
+
+/// Each service is read in its dialect; one in both is skipped, naming a label of each, and
+/// the others are not affected.
+#[test]
+fn services_are_read_in_their_dialect_and_mixing_them_is_refused() {
+    let swarm = Swarm::new()
+        .service("web", WEB, &["apps-id"])
+        .service(
+            "api",
+            &[
+                ("traefik.http.routers.api.rule", "PathPrefix(`/api`)"),
+                ("traefik.http.services.api.loadbalancer.server.port", "80"),
+            ],
+            &["apps-id"],
+        )
+        .service(
+            "both",
+            &[
+                ("traefik.port", "80"),
+                ("traefik.http.routers.both.rule", "PathPrefix(`/both`)"),
+            ],
+            &["apps-id"],
+        )
+        .task("web", 1, "running", "running")
+        .task("api", 2, "running", "running")
+        .task("both", 3, "running", "running");
+    let compiled = swarm.compile();
+    let mut routes: Vec<(&str, Dialect)> = compiled
+        .spec
+        .routes
+        .iter()
+        .map(|route| (route.name.as_str(), route.dialect))
+        .collect();
+    routes.sort_unstable_by_key(|(name, _)| *name);
+    assert_eq!(routes, [("api@swarm", Dialect::V3), ("web", Dialect::V1)]);
+    let [skipped] = compiled.spec.skipped.as_slice() else {
+        panic!("{:?}", compiled.spec.skipped)
+    };
+    assert_eq!(skipped.service, "both");
+    assert!(
+        skipped.reason.contains("traefik.port (v1)"),
+        "{}",
+        skipped.reason
+    );
+    assert!(
+        skipped
+            .reason
+            .contains("traefik.http.routers.both.rule (v2/v3)"),
+        "{}",
+        skipped.reason
+    );
+    let dialects: Vec<(&str, Option<Dialect>)> = compiled
+        .services
+        .iter()
+        .map(|report| (report.name.as_str(), report.dialect))
+        .collect();
+    assert_eq!(
+        dialects,
+        [
+            ("api", Some(Dialect::V3)),
+            ("both", None),
+            ("web", Some(Dialect::V1))
+        ]
+    );
+}

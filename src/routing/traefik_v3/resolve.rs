@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use super::default_priority;
 use super::merge::Merged;
 use super::middleware::MiddlewareLabels;
 use super::names::{Provider, Qualified};
@@ -102,9 +103,8 @@ impl Resolver<'_> {
                 },
             },
         )?;
-        // Traefik's default priority is the rule's length in bytes.
         let priority = match settings.priority {
-            0 => u32::try_from(settings.rule.len()).unwrap_or(u32::MAX),
+            0 => default_priority(&settings.rule),
             priority => priority,
         };
         let route = RouteDef {

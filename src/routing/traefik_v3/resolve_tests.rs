@@ -3,11 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::cluster::StaticService;
 use crate::routing::compile::tests::Swarm;
 use crate::routing::spec::Compiled;
-use crate::routing::traefik_v3::test_support::{
-    Settings, compile, compile_into, route, route_names, skipped, warnings,
-};
+use crate::routing::traefik_v3::test_support::{compile, route, route_names, skipped, warnings};
 
 const APP: &str = "app";
 
@@ -283,7 +282,7 @@ fn weighted_services_refuse_what_one_balancer_cannot_be() {
 /// says whether the Host header is passed on.
 #[test]
 fn a_file_service_is_used_as_it_is() {
-    let swarm = Swarm::new()
+    let mut swarm = Swarm::new()
         .service(
             APP,
             &[
@@ -295,23 +294,23 @@ fn a_file_service_is_used_as_it_is() {
             &["apps-id"],
         )
         .task(APP, 1, "running", "running");
-    let mut compiled = Compiled::default();
-    let mut legacy = route(
-        &app(&[("traefik.http.routers.x.rule", "Host(`l`)")]),
-        "x@swarm",
-    )
-    .clone();
-    legacy.name = "legacy@file".into();
-    legacy.balancer = "legacy@file".into();
-    legacy.pass_host_header = false;
-    compiled.spec.routes.push(legacy);
-    compile_into(&swarm.snapshot, &Settings::default(), &mut compiled);
+    swarm.snapshot.static_services.push(StaticService {
+        name: "legacy".into(),
+        rule: "Host: legacy.example".into(),
+        priority: None,
+        pass_host_header: Some(false),
+        weight: None,
+        backends: vec!["192.0.2.1:80".parse().expect("address")],
+        middlewares: Vec::new(),
+    });
+    let compiled = compile(&swarm);
     let route = route(&compiled, "r@swarm");
     assert_eq!(route.balancer, "legacy@file");
     assert!(!route.pass_host_header);
-    assert!(
-        !compiled.spec.balancers.contains_key("legacy@file"),
-        "not redefined"
+    assert_eq!(
+        compiled.spec.balancers["legacy@file"].backends.len(),
+        1,
+        "the file provider's balancer, not redefined"
     );
     assert!(reason(&compiled, "gone@swarm").contains("service gone@file"));
 }

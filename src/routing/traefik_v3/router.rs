@@ -68,14 +68,27 @@ pub fn read_router(section: &Section<'_>) -> Result<RouterLabels, OptionError> {
         options.discard("tls");
         None
     };
-    for (key, _, _) in options.entries() {
-        if key.to_ascii_lowercase().starts_with("observability.") {
-            options.ignore(key);
+    // Traefik v3.3+'s per-router observability switches: read and checked, then ignored.
+    for key in ["accesslogs", "metrics", "tracing"] {
+        let key = format!("observability.{key}");
+        if options.bool(&key)?.is_some() {
             options.warn(
-                key,
+                &key,
                 "ignored: hawser's access log, metrics and tracing are global",
             );
         }
+    }
+    if let Some(verbosity) = options.string("observability.traceverbosity") {
+        if !matches!(verbosity.trim(), "minimal" | "detailed") {
+            return Err(options.error(
+                "observability.traceverbosity",
+                format!("{verbosity:?} is not minimal or detailed"),
+            ));
+        }
+        options.warn(
+            "observability.traceverbosity",
+            "ignored: hawser does not trace",
+        );
     }
     let router = RouterLabels {
         rule: options.string("rule").unwrap_or_default().to_owned(),
@@ -103,4 +116,74 @@ fn owned_list(options: &Options<'_>, key: &str) -> Vec<String> {
         .into_iter()
         .map(str::to_owned)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::routing::traefik_v3::labels::decode;
+
+    fn read(pairs: &[(&str, &str)]) -> Result<RouterLabels, OptionError> {
+        let labels: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(key, value)| (format!("traefik.http.routers.r.{key}"), (*value).to_owned()))
+            .collect();
+        read_router(&decode(&labels, "traefik").routers[0])
+    }
+
+    /// S15, the docs' label reference: comma lists trimmed (`foobar, foobar`), the rule as
+    /// written (its length is the default priority), `ruleSyntax` kept for the parser.
+    #[test]
+    fn every_router_option_is_read() {
+        let router = read(&[
+            ("rule", "Host(`example.com`) "),
+            ("ruleSyntax", "v2"),
+            ("priority", "42"),
+            ("entryPoints", "foobar, foobar"),
+            ("middlewares", "a, b@file"),
+            ("service", " s "),
+        ])
+        .expect("valid");
+        assert_eq!(router.rule, "Host(`example.com`) ");
+        assert_eq!(router.rule_syntax.as_deref(), Some("v2"));
+        assert_eq!(router.priority, 42);
+        assert_eq!(router.entry_points, ["foobar", "foobar"]);
+        assert_eq!(router.middlewares, ["a", "b@file"]);
+        assert_eq!(router.service.as_deref(), Some("s"));
+        assert_eq!(router.tls, None);
+    }
+
+    /// `tls` is allowEmpty (research §2.5): `true`, empty, or any option under it switches it
+    /// on; any other value switches it off with everything under it.
+    #[test]
+    fn tls_is_allow_empty() {
+        for (pairs, on) in [
+            (&[("tls", "true")][..], true),
+            (&[("tls", "")][..], true),
+            (&[("tls.certresolver", "le")][..], true),
+            (&[("tls", "false"), ("tls.certresolver", "le")][..], false),
+            (&[("tls", "no")][..], false),
+        ] {
+            let router = read(pairs).expect("valid");
+            assert_eq!(router.tls.is_some(), on, "{pairs:?}");
+        }
+    }
+
+    #[test]
+    fn bad_router_options_name_their_label() {
+        for (key, value) in [
+            ("priority", "high"),
+            ("priority", "-5"),
+            ("rul", "Host(`a`)"),
+            ("tls.certresolvr", "le"),
+            ("observability.accesslog", "false"),
+        ] {
+            let err = read(&[(key, value)]).expect_err(key);
+            assert_eq!(err.label, format!("traefik.http.routers.r.{key}"), "{err}");
+        }
+        let router = read(&[("observability.accessLogs", "false")]).expect("accepted");
+        assert_eq!(router, RouterLabels::default());
+    }
 }
