@@ -22,6 +22,8 @@ pub use entry_points::EntryPointArg;
 use crate::discovery::{DockerEndpoint, PollSettings, TlsFiles};
 use crate::proxy::{AccessLogFormat, ProxySettings};
 use crate::routing::RoutingSettings;
+use crate::routing::compile::ProviderConstraints;
+use crate::routing::constraints::parse_constraints;
 use crate::routing::traefik_v1::LabelSettings;
 use crate::routing::traefik_v3::template::RuleTemplate;
 use crate::telemetry::{LogFormat, LogLevel};
@@ -99,6 +101,11 @@ pub struct Options {
     /// Host(`{{ normalize .Name }}`), as in Traefik.
     #[arg(long, env = "HAWSER_DEFAULT_RULE")]
     pub default_rule: Option<String>,
+    /// Route only the services whose labels match this expression, as Traefik's provider
+    /// constraints: Label(`name`, `value`), LabelRegex(`name`, `regex`), &&, || and !.
+    /// Unset: every service.
+    #[arg(long, env = "HAWSER_CONSTRAINTS")]
+    pub constraints: Option<String>,
     #[arg(long, env = "HAWSER_EXPOSED_BY_DEFAULT", num_args = 0..=1, default_missing_value = "true", help = help("Route services that have no <prefix>.enable label", defaults::EXPOSED_BY_DEFAULT))]
     pub exposed_by_default: Option<bool>,
     #[arg(long, env = "HAWSER_LOG_LEVEL", value_enum, help = help_choice("Log level: error, warn, info, debug or trace", LogLevel::default()))]
@@ -229,6 +236,7 @@ impl Options {
             network,
             domain,
             default_rule,
+            constraints,
             exposed_by_default,
             log_level,
             log_format,
@@ -302,6 +310,15 @@ impl Options {
             Some(text) => RuleTemplate::parse(text)
                 .map_err(|err| ConfigError::Invalid(format!("--default-rule: {err}")))?,
         };
+        let constraints = match self.constraints.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(ProviderConstraints {
+                text: text.to_owned(),
+                constraints: parse_constraints(text).map_err(|err| {
+                    ConfigError::Invalid(format!("--constraints {text:?}: {err}"))
+                })?,
+            }),
+        };
         Ok(Settings {
             docker,
             file: self.file,
@@ -340,6 +357,7 @@ impl Options {
                 },
                 default_network: self.network.filter(|network| !network.is_empty()),
                 default_rule,
+                constraints,
                 failure_cooldown: or(
                     self.backend_failure_cooldown,
                     defaults::BACKEND_FAILURE_COOLDOWN,

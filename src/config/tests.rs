@@ -237,3 +237,31 @@ fn the_default_rule_is_traefiks_unless_set_and_a_bad_one_stops_startup() {
     assert!(text.starts_with("--default-rule: "), "{text}");
     assert!(text.contains(".ContainerName is not supported"), "{text}");
 }
+
+#[test]
+fn constraints_are_parsed_at_startup() {
+    let docker = ["--docker-host", "unix:///var/run/docker.sock"];
+    assert!(
+        parse(&docker)
+            .resolve()
+            .expect("valid")
+            .routing
+            .constraints
+            .is_none()
+    );
+    let mut args = docker.to_vec();
+    args.extend(["--constraints", "Label(`team`, `blue`)"]);
+    let settings = parse(&args).resolve().expect("valid");
+    let constraints = settings.routing.constraints.expect("set");
+    assert_eq!(constraints.text, "Label(`team`, `blue`)");
+    let labels = [("team".to_owned(), "blue".to_owned())].into();
+    assert!(constraints.constraints.matches(&labels));
+    let mut args = docker.to_vec();
+    args.extend(["--constraints", "label(`team`, `blue`)"]);
+    let err = parse(&args).resolve().expect_err("unknown function");
+    assert!(
+        err.to_string()
+            .starts_with("--constraints \"label(`team`, `blue`)\": "),
+        "{err}"
+    );
+}

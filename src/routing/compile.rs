@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::SkipReason;
+use super::constraints::Constraints;
 use super::dialect::{Dialect, detect};
 use super::entry_points::{self, EntryPoints};
 use super::middleware::{Middleware, MiddlewareDef};
@@ -39,10 +40,19 @@ pub struct RoutingSettings {
     pub default_network: Option<String>,
     /// `--default-rule`: the rule of v2/v3 routers that have none.
     pub default_rule: RuleTemplate,
+    /// `--constraints`: only services whose labels match are routed (`None`: all).
+    pub constraints: Option<ProviderConstraints>,
     /// How long a backend that got no response is passed over (zero: never).
     pub failure_cooldown: Duration,
     /// The proxy's entry points: routes are checked against their names.
     pub entry_points: EntryPoints,
+}
+
+/// `--constraints`, parsed, with its text for the reason of services it leaves out.
+#[derive(Clone, Debug)]
+pub struct ProviderConstraints {
+    pub text: String,
+    pub constraints: Constraints,
 }
 
 /// Builds the routing spec from a snapshot. Pure: the same input gives the same output.
@@ -81,6 +91,18 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
             nodes: &nodes,
             settings,
         };
+        // As Traefik's provider constraints, over all of a Swarm service's labels.
+        if let Some(filter) = settings
+            .constraints
+            .as_ref()
+            .filter(|filter| !filter.constraints.matches(&service.labels))
+        {
+            let reason = SkipReason::Constrained {
+                constraints: filter.text.clone(),
+            };
+            skip_swarm_service(service, tasks, &context, &reason, &mut compiled);
+            continue;
+        }
         match detect(&service.labels, &settings.labels.prefix) {
             Ok(Dialect::V1) => compile_swarm_service(service, tasks, &context, &mut compiled),
             Ok(Dialect::V3) => v3_services.push((service, tasks)),
@@ -127,7 +149,8 @@ fn parse_v3_rule(text: &str, syntax: Option<&str>) -> Result<Rule, String> {
     parse_v3(text, RuleSyntax::from_label(syntax)).map_err(|err| err.to_string())
 }
 
-/// A service whose dialect cannot be told (both are present) gets no route.
+/// A service left out before its labels are read: constraints exclude it, or its dialect
+/// cannot be told.
 fn skip_swarm_service(
     service: &Service,
     tasks: &[&Task],
@@ -145,7 +168,7 @@ fn skip_swarm_service(
         service: service.name.clone(),
         router: None,
         reason: reason.to_string(),
-        intentional: false,
+        intentional: reason.is_intentional(),
     });
     compiled.services.push(report);
 }
@@ -192,10 +215,7 @@ fn compile_swarm_service(
                 service: service.name.clone(),
                 router: None,
                 reason: reason.to_string(),
-                intentional: matches!(
-                    reason,
-                    SkipReason::Disabled { .. } | SkipReason::NotEnabled { .. }
-                ),
+                intentional: reason.is_intentional(),
             });
             report.status = ServiceStatus::skipped(&reason);
         }

@@ -13,6 +13,7 @@ pub(crate) fn settings() -> RoutingSettings {
         },
         default_network: None,
         default_rule: crate::routing::traefik_v3::template::RuleTemplate::default(),
+        constraints: None,
         failure_cooldown: std::time::Duration::from_secs(1),
         entry_points: EntryPoints::new([("web".to_owned(), true)]),
     }
@@ -432,4 +433,83 @@ fn services_are_read_in_their_dialect_and_mixing_them_is_refused() {
             ("web", Some(Dialect::V1))
         ]
     );
+}
+
+/// S13, the docs' constraints examples (`master:…/install-configuration/providers/swarm.md`):
+/// only services whose labels satisfy the expression are routed, whatever their dialect; the
+/// others are left out on purpose, with the expression named.
+#[test]
+fn constraints_choose_the_services_that_are_routed() {
+    use crate::routing::constraints::parse_constraints;
+    let v3_port = ("traefik.http.services.s.loadbalancer.server.port", "80");
+    let swarm = Swarm::new()
+        .service("foo", &[v3_port, ("a.label.name", "foo")], &["apps-id"])
+        .service(
+            "abc",
+            &[v3_port, ("a.label.name", "abc"), ("a", "valueA")],
+            &["apps-id"],
+        )
+        .service(
+            "both",
+            &[v3_port, ("a", "valueA"), ("b", "valueB")],
+            &["apps-id"],
+        )
+        .service(
+            "c",
+            &[v3_port, ("a", "valueA"), ("c", "valueC")],
+            &["apps-id"],
+        )
+        .service(
+            "web",
+            &[WEB[0], WEB[1], ("a.label.name", "foo")],
+            &["apps-id"],
+        );
+    let routed = |expression: &str| -> Vec<String> {
+        let mut settings = settings();
+        settings.constraints = Some(ProviderConstraints {
+            text: expression.to_owned(),
+            constraints: parse_constraints(expression).expect("valid"),
+        });
+        let compiled = compile(&swarm.snapshot, &settings);
+        let mut names: Vec<String> = compiled
+            .spec
+            .routes
+            .iter()
+            .map(|route| route.service.clone())
+            .collect();
+        names.sort();
+        for skipped in &compiled.spec.skipped {
+            assert!(skipped.intentional, "{skipped:?}");
+            assert!(skipped.reason.contains(expression), "{skipped:?}");
+        }
+        names
+    };
+    assert_eq!(routed("Label(`a.label.name`, `foo`)"), ["foo", "web"]);
+    assert_eq!(
+        routed("!Label(`a.label.name`, `foo`)"),
+        ["abc", "both", "c"]
+    );
+    assert_eq!(
+        routed("Label(`a`, `valueA`) && Label(`b`, `valueB`)"),
+        ["both"]
+    );
+    assert_eq!(
+        routed("Label(`a`, `valueA`) && (Label(`b`, `valueB`) || Label(`c`, `valueC`))"),
+        ["both", "c"]
+    );
+    assert_eq!(routed("LabelRegex(`a.label.name`, `a.+`)"), ["abc"]);
+    let compiled = compile(&swarm.snapshot, &{
+        let mut settings = settings();
+        settings.constraints = Some(ProviderConstraints {
+            text: "Label(`a`, `nope`)".into(),
+            constraints: parse_constraints("Label(`a`, `nope`)").expect("valid"),
+        });
+        settings
+    });
+    let report = compiled
+        .services
+        .iter()
+        .find(|report| report.name == "foo")
+        .expect("reported");
+    assert_eq!(report.status.status, "disabled");
 }

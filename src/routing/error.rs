@@ -189,6 +189,8 @@ pub enum SkipReason {
     Disabled { label: String, value: String },
     #[error("not exposed: --exposed-by-default is false and there is no {label}=true")]
     NotEnabled { label: String },
+    #[error("not exposed: its labels do not match --constraints {constraints:?}")]
+    Constrained { constraints: String },
     #[error("label {label}: {source}")]
     BadRule { label: String, source: RuleError },
     #[error(
@@ -315,4 +317,16 @@ pub enum SkipReason {
         name: String,
         owners: String,
     },
+}
+
+impl SkipReason {
+    /// Left out on purpose (disabled, not enabled, constrained): reported, but not a problem.
+    pub fn is_intentional(&self) -> bool {
+        matches!(
+            self,
+            SkipReason::Disabled { .. }
+                | SkipReason::NotEnabled { .. }
+                | SkipReason::Constrained { .. }
+        )
+    }
 }

@@ -77,9 +77,9 @@ impl ServiceStatus {
     }
 
     pub fn skipped(reason: &SkipReason) -> Self {
-        let status = match reason {
-            SkipReason::Disabled { .. } | SkipReason::NotEnabled { .. } => "disabled",
-            _ => "skipped",
+        let status = match reason.is_intentional() {
+            true => "disabled",
+            false => "skipped",
         };
         ServiceStatus {
             status,

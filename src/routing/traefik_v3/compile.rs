@@ -11,7 +11,6 @@ use super::names::{Provider, Qualified};
 use super::provider::{Contribution, ProviderSettings, SwarmContext, contribute};
 use super::resolve::{Resolver, RuleParser};
 use crate::cluster::{Service, Task};
-use crate::routing::SkipReason;
 use crate::routing::dialect::Dialect;
 use crate::routing::report::{ServiceReport, ServiceStatus, SkippedRouter, TaskReport};
 use crate::routing::spec::{Compiled, ServiceWarning, SkippedService};
@@ -49,10 +48,7 @@ pub fn compile_services(
                     service: service.name.clone(),
                     router: None,
                     reason: reason.to_string(),
-                    intentional: matches!(
-                        reason,
-                        SkipReason::Disabled { .. } | SkipReason::NotEnabled { .. }
-                    ),
+                    intentional: reason.is_intentional(),
                 });
                 report.status = ServiceStatus::skipped(&reason);
             }
