@@ -169,3 +169,44 @@ async fn a_service_in_both_dialects_is_skipped_naming_a_label_of_each() {
     let ping = get(&hawser.url("/ping")).await.expect("answer");
     assert_eq!(ping.status, StatusCode::OK, "other services are untouched");
 }
+
+/// lbswarm: one server, the service's virtual IP on the chosen network, decoded from the
+/// Engine API's `Endpoint.VirtualIPs` (here moved onto one of the loopback task servers, so
+/// that it answers for the "VIP").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lbswarm_sends_everything_to_the_virtual_ip() {
+    let stack = seed_stack_relabelled(&[], |swarm, port| {
+        relabel_v3(swarm, port, &[("traefik.docker.lbswarm", "true")]);
+        let vip = swarm
+            .services
+            .iter_mut()
+            .find(|service| service["Spec"]["Name"] == "demo_hello")
+            .expect("hello");
+        vip["Endpoint"]["VirtualIPs"] = serde_json::json!([
+            {"NetworkID": "x20zbs1fup4tx121cx2sm7qg1", "Addr": "127.0.2.109/24"}
+        ]);
+    })
+    .await;
+    let hawser = Hawser::start(&["--docker-host", &stack.docker.url()]).await;
+    for _ in 0..4 {
+        let reply = get(&hawser.url("/hello/world")).await.expect("answer");
+        assert!(
+            reply.body.contains("from hello-127.0.2.109"),
+            "{}",
+            reply.body
+        );
+    }
+    let hits: Vec<(String, usize)> = stack
+        .hello
+        .iter()
+        .map(|backend| (backend.name.clone(), backend.hits()))
+        .collect();
+    assert!(
+        hits.contains(&("hello-127.0.2.109".to_owned(), 4)),
+        "only the VIP gets traffic: {hits:?}"
+    );
+    let routes = json(&hawser.admin_url("/api/routes")).await;
+    let hello = find(&routes["routes"], "name", "hello@swarm").expect("hello route");
+    assert_eq!(hello["backends"].as_array().map(Vec::len), Some(1));
+    assert!(hello["backends"][0]["task_id"].is_null());
+}

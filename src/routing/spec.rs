@@ -36,7 +36,8 @@ pub struct RouteDef {
     /// Unique: the service name or `service/segment` (v1), `router@swarm` (v2/v3 labels), or
     /// `name@file`.
     pub name: String,
-    /// The Swarm service whose labels define the route.
+    /// The service that defines the route: the Swarm service whose labels do (the first by
+    /// name when several define it alike), or the file provider's.
     pub service: String,
     pub rule_text: String,
     pub rule: Rule,
