@@ -21,6 +21,18 @@ fn relabel_v3(swarm: &mut Swarm, port: u16, extra_hello: &[(&str, &str)]) {
         &[
             ("traefik.http.routers.ping.rule", "PathPrefix(`/ping`)"),
             ("traefik.http.services.ping.loadbalancer.server.port", &port),
+            (
+                "traefik.http.services.ping.loadbalancer.sticky.cookie.name",
+                "lane",
+            ),
+            (
+                "traefik.http.services.ping.loadbalancer.healthcheck.path",
+                "/ping",
+            ),
+            (
+                "traefik.http.services.ping.loadbalancer.healthcheck.interval",
+                "10",
+            ),
             ("traefik.swarm.network", "demo_apps"),
         ],
     );
@@ -98,6 +110,16 @@ async fn the_seed_stack_in_v3_labels_routes_as_before() {
     );
     let multi = find(&routes["routes"], "name", "multi").expect("the v1 route");
     assert_eq!(multi["dialect"], "v1");
+    // Sticky cookies and health checks are validated and kept, for the proxy to apply.
+    let ping = find(&routes["routes"], "name", "ping@swarm").expect("ping route");
+    let balancer = &ping["load_balancer"];
+    assert_eq!(balancer["scheme"], "http");
+    assert_eq!(balancer["sticky"]["name"], "lane");
+    assert_eq!(balancer["health_check"]["path"], "/ping");
+    assert_eq!(balancer["health_check"]["interval"], "10s");
+    let backends = json(&hawser.admin_url("/api/backends")).await;
+    let ping_backends = find(&backends, "name", "ping@swarm").expect("ping balancer");
+    assert_eq!(ping_backends["sticky"]["path"], "/");
     let services = json(&hawser.admin_url("/api/services")).await;
     let ping = find(&services, "name", "demo_ping").expect("ping service");
     assert_eq!(ping["dialect"], "v3");

@@ -3,6 +3,7 @@
 //! reads `loadbalancer.server.scheme`, `loadbalancer.sticky.cookie.*` and
 //! `loadbalancer.healthcheck.*`. The proxy applies them; routing only validates and keeps them.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use http::Method;
@@ -159,7 +160,7 @@ pub struct HealthCheck {
     pub hostname: Option<String>,
     pub follow_redirects: bool,
     /// Header names as written.
-    pub headers: Vec<(String, String)>,
+    pub headers: BTreeMap<String, String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -251,7 +252,7 @@ impl HealthCheck {
                 .map(|(name, value)| (name.to_owned(), value.to_owned()))
                 .collect(),
         };
-        for (name, _) in &check.headers {
+        for name in check.headers.keys() {
             if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
                 return Err(options.error(
                     &format!("headers.{name}"),

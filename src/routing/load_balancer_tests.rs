@@ -113,7 +113,10 @@ fn every_health_check_option_is_read() {
     assert_eq!(check.scheme, Some(Scheme::Https));
     assert_eq!(check.mode, HealthCheckMode::Grpc);
     assert_eq!(check.hostname.as_deref(), Some("internal.example"));
-    assert_eq!(check.headers, [("X-Check".to_owned(), "hawser".to_owned())]);
+    assert_eq!(
+        check.headers,
+        [("X-Check".to_owned(), "hawser".to_owned())].into()
+    );
     assert!(!check.follow_redirects);
     assert_eq!(check.method, "HEAD");
     assert_eq!(check.status, Some(204));

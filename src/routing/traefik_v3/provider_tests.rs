@@ -494,3 +494,36 @@ fn labels_on_the_container_spec_are_pointed_out() {
         "{messages:?}"
     );
 }
+
+/// S16: Traefik v2's Swarm labels (`providers.docker.swarmMode`): `traefik.docker.network`
+/// and references with `@docker` read as the same objects as v3's `@swarm`.
+#[test]
+fn v2_labels_and_docker_references_are_the_same_provider() {
+    let compiled = compile(&web(&[
+        ("traefik.docker.network", "demo_apps"),
+        (
+            "traefik.http.routers.my-container.rule",
+            "Host(`example.com`)",
+        ),
+        (
+            "traefik.http.routers.my-container.service",
+            "my-service@docker",
+        ),
+        (
+            "traefik.http.routers.my-container.middlewares",
+            "strip@docker",
+        ),
+        ("traefik.http.middlewares.strip.stripprefix.prefixes", "/x"),
+        (
+            "traefik.http.services.my-service.loadbalancer.server.port",
+            "12345",
+        ),
+    ]));
+    let route = route(&compiled, "my-container@swarm");
+    assert_eq!(route.balancer, "my-service@swarm");
+    assert_eq!(route.middlewares[0].name, "strip@swarm");
+    assert_eq!(
+        addresses(&compiled, "my-service@swarm"),
+        ["10.0.1.5:12345", "10.0.1.6:12345"]
+    );
+}
