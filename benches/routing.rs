@@ -8,7 +8,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hawser::proxy::headers::{Forwarded, add_forwarded, remove_hop_by_hop};
-use hawser::routing::compile::{BackendDef, RouteDef};
+use hawser::routing::compile::{BackendDef, BalancerDef, RouteDef};
+use hawser::routing::dialect::Dialect;
 use hawser::routing::traefik_v1::parse_rule;
 use hawser::routing::{EntryPoints, RequestView, RoutingSpec, RoutingTable};
 use hawser::stats::StatsRegistry;
@@ -31,7 +32,9 @@ fn table(routes: usize) -> RoutingTable {
             pass_host_header: true,
             balancer: name.clone(),
             middlewares: Vec::new(),
+            dialect: Dialect::V1,
             entry_points: Vec::new(),
+            tls: None,
         });
         let backend = BackendDef {
             task_id: Some(format!("task{n}")),
@@ -42,7 +45,8 @@ fn table(routes: usize) -> RoutingTable {
             address: "10.0.1.2:8080".parse().expect("address"),
             weight: 1,
         };
-        spec.balancers.insert(name, vec![backend]);
+        spec.balancers
+            .insert(name, BalancerDef::plain(vec![backend]));
     }
     spec.routes.sort_by(|a, b| {
         b.priority

@@ -61,6 +61,16 @@ pub struct Service {
     pub mode: ServiceMode,
     /// True while Swarm rolls out an update of this service.
     pub updating: bool,
+    /// `Endpoint.VirtualIPs`: the service's address on each network (VIP endpoint mode);
+    /// none in dnsrr mode.
+    pub virtual_ips: Vec<VirtualIp>,
+}
+
+/// A service's virtual IP on one network, which Swarm balances over its tasks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VirtualIp {
+    pub network_id: String,
+    pub ip: IpAddr,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -14,8 +14,9 @@
 //!   lists services, tasks, networks and nodes (events trigger a re-list, polling catches the
 //!   rest); the file provider reads static routes. Each publishes its own part of the cluster
 //!   on its own channel; [`discovery::Providers`] is where the parts are merged.
-//! - [`routing`]: pure and synchronous. Service labels (Traefik v1 dialect) become rules in a
-//!   dialect-neutral matcher tree; a snapshot compiles to a [`routing::RoutingSpec`] and then
+//! - [`routing`]: pure and synchronous. Service labels (Traefik's v1 dialect, or v2/v3 routers,
+//!   services and middlewares) become rules in a dialect-neutral matcher tree; a snapshot
+//!   compiles to a [`routing::RoutingSpec`] and then
 //!   an immutable, indexed [`routing::RoutingTable`] whose balancers pick backends.
 //! - [`publisher`]: the task that merges the providers' parts, compiles them and publishes
 //!   the result into [`published::Published`], the one owner of the routing state: readers

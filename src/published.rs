@@ -96,6 +96,7 @@ mod tests {
         let mut compiled = compile(&ClusterSnapshot::default(), &settings());
         compiled.spec.skipped.push(SkippedService {
             service: skipped.into(),
+            router: None,
             reason: "test".into(),
             intentional: false,
         });

@@ -16,8 +16,9 @@ use crate::state::SharedState;
 /// What has been logged already.
 #[derive(Default)]
 struct Reported {
-    /// Service and reason: a service may have several routes skipped for different reasons.
-    skipped: BTreeSet<(String, String)>,
+    /// Service, router (when one is skipped alone) and reason: a service may have several
+    /// routes skipped for different reasons.
+    skipped: BTreeSet<(String, Option<String>, String)>,
     warnings: BTreeSet<(String, String)>,
 }
 
@@ -34,7 +35,7 @@ pub async fn run(
         report(&compiled.spec, &mut reported);
         if let Some(generation) = state.published.publish(compiled, snapshot.synced) {
             let table = state.published.table();
-            let backends: usize = table.spec.balancers.values().map(Vec::len).sum();
+            let backends = table.spec.backend_count();
             info!(
                 generation,
                 routes = table.routes().len(),
@@ -52,35 +53,47 @@ pub async fn run(
 fn report(spec: &RoutingSpec, reported: &mut Reported) {
     let mut skipped = BTreeSet::new();
     for service in &spec.skipped {
-        let key = (service.service.clone(), service.reason.clone());
+        let key = (
+            service.service.clone(),
+            service.router.clone(),
+            service.reason.clone(),
+        );
         if !reported.skipped.contains(&key) {
-            if service.intentional {
-                info!(
+            match (&service.router, service.intentional) {
+                (Some(router), _) => warn!(
+                    service = service.service,
+                    router,
+                    reason = service.reason,
+                    "router skipped"
+                ),
+                (None, true) => info!(
                     service = service.service,
                     reason = service.reason,
                     "service not routed"
-                );
-            } else {
-                warn!(
+                ),
+                (None, false) => warn!(
                     service = service.service,
                     reason = service.reason,
                     "service skipped"
-                );
+                ),
             }
         }
         skipped.insert(key);
     }
-    let still_skipped: BTreeSet<&str> = skipped
+    let still_skipped: BTreeSet<(&str, Option<&str>)> = skipped
         .iter()
-        .map(|(service, _)| service.as_str())
+        .map(|(service, router, _)| (service.as_str(), router.as_deref()))
         .collect();
-    let was_skipped: BTreeSet<&str> = reported
+    let was_skipped: BTreeSet<(&str, Option<&str>)> = reported
         .skipped
         .iter()
-        .map(|(service, _)| service.as_str())
+        .map(|(service, router, _)| (service.as_str(), router.as_deref()))
         .collect();
-    for service in was_skipped.difference(&still_skipped) {
-        info!(service, "service no longer skipped");
+    for (service, router) in was_skipped.difference(&still_skipped) {
+        match router {
+            Some(router) => info!(service, router, "router no longer skipped"),
+            None => info!(service, "service no longer skipped"),
+        }
     }
     reported.skipped = skipped;
     let warnings: BTreeSet<(String, String)> = spec

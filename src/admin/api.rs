@@ -9,6 +9,9 @@ use serde::Serialize;
 
 use super::{AdminResponse, json};
 use crate::routing::compile::{ServiceWarning, SkippedService};
+use crate::routing::dialect::Dialect;
+use crate::routing::load_balancer::BalancerSettings;
+use crate::routing::tls::RouteTls;
 use crate::routing::{Backend, Balancer, RoutingTable};
 use crate::state::SharedState;
 
@@ -36,6 +39,12 @@ struct RouteView<'a> {
     backends: Vec<BackendView<'a>>,
     requests: u64,
     responses: StatusClasses,
+    /// `v1` or `v3`: the label dialect the route was read from.
+    dialect: Dialect,
+    /// Set for routes that are for TLS connections only.
+    tls: Option<&'a RouteTls>,
+    /// The balancer's scheme, sticky cookie and health check.
+    load_balancer: &'a BalancerSettings,
 }
 
 #[derive(Serialize)]
@@ -82,6 +91,8 @@ struct StatusClasses {
 struct BalancerView<'a> {
     name: &'a str,
     backends: Vec<BackendView<'a>>,
+    #[serde(flatten)]
+    settings: &'a BalancerSettings,
 }
 
 /// Every route in priority order with its backends, plus skipped services and warnings.
@@ -118,6 +129,9 @@ pub fn routes(state: &SharedState) -> AdminResponse {
                     client_error: load(3),
                     server_error: load(4),
                 },
+                dialect: route.def.dialect,
+                tls: route.def.tls.as_ref(),
+                load_balancer: &route.balancer.settings,
             }
         })
         .collect();
@@ -153,6 +167,7 @@ fn balancers(table: &RoutingTable) -> Vec<BalancerView<'_>> {
         .map(|(name, balancer)| BalancerView {
             name,
             backends: backend_views(balancer),
+            settings: &balancer.settings,
         })
         .collect()
 }
@@ -226,7 +241,7 @@ pub fn overview(state: &SharedState) -> AdminResponse {
         generation: table.generation,
         table_updated_at: millis(table.built_at),
         routes: table.routes().len(),
-        backends: table.spec.balancers.values().map(Vec::len).sum(),
+        backends: table.spec.backend_count(),
         skipped: table.spec.skipped.len(),
         requests: traffic.requests.total(),
         responses: StatusClasses {

@@ -23,7 +23,10 @@ pub use entry_points::EntryPointArg;
 use crate::discovery::{DockerEndpoint, PollSettings, TlsFiles};
 use crate::proxy::{AccessLogFormat, ProxySettings};
 use crate::routing::RoutingSettings;
+use crate::routing::compile::ProviderConstraints;
+use crate::routing::constraints::parse_constraints;
 use crate::routing::traefik_v1::LabelSettings;
+use crate::routing::traefik_v3::template::RuleTemplate;
 use crate::telemetry::{LogFormat, LogLevel};
 use crate::tls::TlsSettings;
 
@@ -95,6 +98,16 @@ pub struct Options {
     /// Services without a rule get Host:<service>.<domain>.
     #[arg(long, env = "HAWSER_DOMAIN")]
     pub domain: Option<String>,
+    /// Rule of v2/v3 routers that have none: a Go template as Traefik's defaultRule, with
+    /// {{ .Name }}, {{ normalize .Name }} and {{ index .Labels "key" }}. Unset:
+    /// Host(`{{ normalize .Name }}`), as in Traefik.
+    #[arg(long, env = "HAWSER_DEFAULT_RULE")]
+    pub default_rule: Option<String>,
+    /// Route only the services whose labels match this expression, as Traefik's provider
+    /// constraints: Label(`name`, `value`), LabelRegex(`name`, `regex`), &&, || and !.
+    /// Unset: every service.
+    #[arg(long, env = "HAWSER_CONSTRAINTS")]
+    pub constraints: Option<String>,
     #[arg(long, env = "HAWSER_EXPOSED_BY_DEFAULT", num_args = 0..=1, default_missing_value = "true", help = help("Route services that have no <prefix>.enable label", defaults::EXPOSED_BY_DEFAULT))]
     pub exposed_by_default: Option<bool>,
     #[arg(long, env = "HAWSER_LOG_LEVEL", value_enum, help = help_choice("Log level: error, warn, info, debug or trace", LogLevel::default()))]
@@ -261,6 +274,8 @@ impl Options {
             label_prefix,
             network,
             domain,
+            default_rule,
+            constraints,
             exposed_by_default,
             log_level,
             log_format,
@@ -344,6 +359,20 @@ impl Options {
                 "--label-prefix {prefix:?} must be non-empty, without a trailing dot"
             )));
         }
+        let default_rule = match &self.default_rule {
+            None => RuleTemplate::default(),
+            Some(text) => RuleTemplate::parse(text)
+                .map_err(|err| ConfigError::Invalid(format!("--default-rule: {err}")))?,
+        };
+        let constraints = match self.constraints.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(ProviderConstraints {
+                text: text.to_owned(),
+                constraints: parse_constraints(text).map_err(|err| {
+                    ConfigError::Invalid(format!("--constraints {text:?}: {err}"))
+                })?,
+            }),
+        };
         Ok(Settings {
             tls,
             docker,
@@ -382,6 +411,8 @@ impl Options {
                         .unwrap_or(defaults::EXPOSED_BY_DEFAULT),
                 },
                 default_network: self.network.filter(|network| !network.is_empty()),
+                default_rule,
+                constraints,
                 failure_cooldown: or(
                     self.backend_failure_cooldown,
                     defaults::BACKEND_FAILURE_COOLDOWN,

@@ -302,3 +302,56 @@ fn bad_tls_flags_are_clear_errors() {
         assert!(err.contains(expected), "{flags:?}: {err}");
     }
 }
+
+#[test]
+fn the_default_rule_is_traefiks_unless_set_and_a_bad_one_stops_startup() {
+    use std::collections::BTreeMap;
+    let docker = ["--docker-host", "unix:///var/run/docker.sock"];
+    let settings = parse(&docker).resolve().expect("valid");
+    let labels = BTreeMap::new();
+    assert_eq!(
+        settings.routing.default_rule.render("demo-web", &labels),
+        "Host(`demo-web`)"
+    );
+    let mut args = docker.to_vec();
+    args.extend(["--default-rule", "Host(`{{ .Name }}.example.org`)"]);
+    let settings = parse(&args).resolve().expect("valid");
+    assert_eq!(
+        settings.routing.default_rule.render("demo-web", &labels),
+        "Host(`demo-web.example.org`)"
+    );
+    let mut args = docker.to_vec();
+    args.extend(["--default-rule", "Host(`{{ .ContainerName }}`)"]);
+    let err = parse(&args).resolve().expect_err("unsupported template");
+    let text = err.to_string();
+    assert!(text.starts_with("--default-rule: "), "{text}");
+    assert!(text.contains(".ContainerName is not supported"), "{text}");
+}
+
+#[test]
+fn constraints_are_parsed_at_startup() {
+    let docker = ["--docker-host", "unix:///var/run/docker.sock"];
+    assert!(
+        parse(&docker)
+            .resolve()
+            .expect("valid")
+            .routing
+            .constraints
+            .is_none()
+    );
+    let mut args = docker.to_vec();
+    args.extend(["--constraints", "Label(`team`, `blue`)"]);
+    let settings = parse(&args).resolve().expect("valid");
+    let constraints = settings.routing.constraints.expect("set");
+    assert_eq!(constraints.text, "Label(`team`, `blue`)");
+    let labels = [("team".to_owned(), "blue".to_owned())].into();
+    assert!(constraints.constraints.matches(&labels));
+    let mut args = docker.to_vec();
+    args.extend(["--constraints", "label(`team`, `blue`)"]);
+    let err = parse(&args).resolve().expect_err("unknown function");
+    assert!(
+        err.to_string()
+            .starts_with("--constraints \"label(`team`, `blue`)\": "),
+        "{err}"
+    );
+}

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::cluster::{Network, Node, Service, ServiceMode, Task, TaskAddress};
+use crate::cluster::{Network, Node, Service, ServiceMode, Task, TaskAddress, VirtualIp};
 
 /// Decodes a JSON array element by element; returns what decoded and a message per failure.
 pub fn decode_list<T: DeserializeOwned>(
@@ -43,6 +43,23 @@ pub struct ServiceJson {
     id: String,
     spec: ServiceSpecJson,
     update_status: Option<UpdateStatusJson>,
+    endpoint: Option<EndpointJson>,
+}
+
+/// `Endpoint`: the service's virtual IPs, one per network (none in dnsrr mode).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EndpointJson {
+    #[serde(rename = "VirtualIPs")]
+    virtual_ips: Option<Vec<VirtualIpJson>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct VirtualIpJson {
+    #[serde(rename = "NetworkID")]
+    network_id: Option<String>,
+    addr: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -213,6 +230,18 @@ impl From<ServiceJson> for Service {
             .update_status
             .and_then(|status| status.state)
             .is_some_and(|state| matches!(state.as_str(), "updating" | "rollback_started"));
+        let virtual_ips = json
+            .endpoint
+            .and_then(|endpoint| endpoint.virtual_ips)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|vip| {
+                Some(VirtualIp {
+                    network_id: vip.network_id?,
+                    ip: parse_cidr_ip(&vip.addr?)?,
+                })
+            })
+            .collect();
         Service {
             id: json.id,
             name: spec.name,
@@ -221,6 +250,7 @@ impl From<ServiceJson> for Service {
             networks,
             mode,
             updating,
+            virtual_ips,
         }
     }
 }
@@ -238,7 +268,7 @@ impl From<TaskJson> for Task {
                     .unwrap_or_default()
                     .into_iter()
                     .filter_map(move |cidr| {
-                        let ip = cidr.split('/').next()?.parse::<IpAddr>().ok()?;
+                        let ip = parse_cidr_ip(&cidr)?;
                         Some(TaskAddress {
                             network_id: network_id.clone(),
                             ip,
@@ -259,6 +289,11 @@ impl From<TaskJson> for Task {
             addresses,
         }
     }
+}
+
+/// `10.0.1.5/24` → `10.0.1.5`: Swarm writes addresses with their network's prefix length.
+fn parse_cidr_ip(cidr: &str) -> Option<IpAddr> {
+    cidr.split('/').next()?.parse().ok()
 }
 
 impl From<NetworkJson> for Network {

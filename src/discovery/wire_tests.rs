@@ -120,6 +120,7 @@ fn the_seed_stack_compiles_to_the_blog_posts_routes() {
     );
     let addresses = |balancer: &str| -> Vec<String> {
         let mut addresses: Vec<String> = spec.balancers[balancer]
+            .backends
             .iter()
             .map(|backend| backend.address.to_string())
             .collect();
@@ -149,6 +150,59 @@ fn the_seed_stack_compiles_to_the_blog_posts_routes() {
         "{}",
         skipped.reason
     );
+}
+
+/// The seed's services are in VIP mode: one virtual IP per network, CIDR reduced to the IP.
+#[test]
+fn services_keep_their_virtual_ips() {
+    let snapshot = seed_snapshot();
+    let multi = snapshot
+        .services
+        .iter()
+        .find(|service| service.name == "multi")
+        .expect("multi");
+    let vips: Vec<(String, String)> = multi
+        .virtual_ips
+        .iter()
+        .map(|vip| (vip.network_id.clone(), vip.ip.to_string()))
+        .collect();
+    assert_eq!(
+        vips,
+        [
+            (
+                "kq38gv1x7skrg0x2rptj5c2pl".to_owned(),
+                "10.0.3.2".to_owned()
+            ),
+            (
+                "x20zbs1fup4tx121cx2sm7qg1".to_owned(),
+                "10.0.2.134".to_owned()
+            ),
+        ]
+    );
+}
+
+/// The Engine API's documented shapes: VIP mode lists `Endpoint.VirtualIPs`; dnsrr mode has
+/// none, which lbswarm routing must refuse.
+#[test]
+fn dnsrr_services_have_no_virtual_ip() {
+    let body = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/engine-api-docs/services-vip-and-dnsrr.json"
+    ));
+    let services: Vec<Service> = decode::<ServiceJson, _>(body, "service");
+    let [web, db] = services.as_slice() else {
+        panic!("two services: {services:?}")
+    };
+    assert_eq!(web.name, "shop_web");
+    let web_vips: Vec<String> = web
+        .virtual_ips
+        .iter()
+        .map(|vip| vip.ip.to_string())
+        .collect();
+    assert_eq!(web_vips, ["10.0.9.2", "10.0.10.2"]);
+    assert_eq!(web.virtual_ips[1].network_id, "net-back");
+    assert_eq!(db.name, "shop_db");
+    assert!(db.virtual_ips.is_empty());
 }
 
 #[test]

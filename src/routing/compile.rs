@@ -1,25 +1,35 @@
 //! Cluster snapshot → routing spec: plain data, compared with the last one to decide whether
 //! the published table changes at all.
 //!
-//! Each service is handled on its own: a service whose labels are wrong is skipped with a
-//! reason, and nothing it says can affect another service's routes.
+//! Each service's labels are read in their dialect ([`super::dialect`]): v1 services each on
+//! their own, so one whose labels are wrong is skipped with a reason and nothing it says can
+//! affect another's routes; v2/v3 services together ([`super::traefik_v3`]), since their
+//! routers, services and middlewares are shared, with anything wrong costing only the object
+//! it belongs to and the routers that use it.
 
-use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
+use std::collections::HashMap;
 use std::time::Duration;
 
-use serde::Serialize;
-
 use super::SkipReason;
+use super::constraints::Constraints;
+use super::dialect::{Dialect, detect};
 use super::entry_points::{self, EntryPoints};
 use super::middleware::{Middleware, MiddlewareDef};
-use super::network::choose_network;
+use super::network::{choose_network, task_backends};
 use super::options::Options;
 use super::report::{ServiceReport, ServiceStatus, TaskReport};
 use super::rule::Rule;
 use super::traefik_v1::{LabelSettings, ServiceLabels, parse_rule, parse_service_labels};
+use super::traefik_v3::compile::compile_services;
+use super::traefik_v3::provider::{ProviderSettings, SwarmContext as V3Context};
+use super::traefik_v3::template::RuleTemplate;
+use super::traefik_v3::{RuleSyntax, parse_rule as parse_v3};
 use crate::cluster::{
     ClusterSnapshot, Network, Node, Service, StaticMiddleware, StaticService, Task,
+};
+
+pub use super::spec::{
+    BackendDef, BalancerDef, Compiled, RouteDef, RoutingSpec, ServiceWarning, SkippedService,
 };
 
 /// Settings that change how a snapshot becomes routes.
@@ -28,76 +38,21 @@ pub struct RoutingSettings {
     pub labels: LabelSettings,
     /// `--network`: the network to reach tasks on when a service has no network label.
     pub default_network: Option<String>,
+    /// `--default-rule`: the rule of v2/v3 routers that have none.
+    pub default_rule: RuleTemplate,
+    /// `--constraints`: only services whose labels match are routed (`None`: all).
+    pub constraints: Option<ProviderConstraints>,
     /// How long a backend that got no response is passed over (zero: never).
     pub failure_cooldown: Duration,
     /// The proxy's entry points: routes are checked against their names.
     pub entry_points: EntryPoints,
 }
 
-/// Everything that decides where requests go. Two equal specs route identically.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RoutingSpec {
-    /// Highest priority first: the order rules are tried in.
-    pub routes: Vec<RouteDef>,
-    /// Balancers (named sets of backends) by name; routes refer to them by name.
-    pub balancers: BTreeMap<String, Vec<BackendDef>>,
-    pub skipped: Vec<SkippedService>,
-    pub warnings: Vec<ServiceWarning>,
-    /// Passive health: how long a backend that got no response is passed over.
-    pub failure_cooldown: Duration,
-    /// What the routes' entry points refer to (positions are what the table indexes by).
-    pub entry_points: EntryPoints,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct RouteDef {
-    /// Unique: the service name, `service/segment`, or `name@file`.
-    pub name: String,
-    pub service: String,
-    pub rule_text: String,
-    pub rule: Rule,
-    pub priority: u32,
-    pub pass_host_header: bool,
-    pub balancer: String,
-    /// Run in this order around forwarding (chains already flattened).
-    pub middlewares: Vec<MiddlewareDef>,
-    /// The entry points the route is served on, by name, as its labels say; empty means the
-    /// default ones. Once compiled: the configured ones it is served on, never empty.
-    pub entry_points: Vec<String>,
-}
-
-/// One address requests can be sent to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct BackendDef {
-    /// `None` for static backends.
-    pub task_id: Option<String>,
-    pub service: String,
-    pub slot: Option<u64>,
-    pub node_id: Option<String>,
-    pub node: Option<String>,
-    pub address: SocketAddr,
-    pub weight: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SkippedService {
-    pub service: String,
-    pub reason: String,
-    /// Disabled on purpose (`enable=false`): reported, but not a problem.
-    pub intentional: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ServiceWarning {
-    pub service: String,
-    pub message: String,
-}
-
-/// The routing spec and the per-service view operators look at.
-#[derive(Clone, Debug, Default)]
-pub struct Compiled {
-    pub spec: RoutingSpec,
-    pub services: Vec<ServiceReport>,
+/// `--constraints`, parsed, with its text for the reason of services it leaves out.
+#[derive(Clone, Debug)]
+pub struct ProviderConstraints {
+    pub text: String,
+    pub constraints: Constraints,
 }
 
 /// Builds the routing spec from a snapshot. Pure: the same input gives the same output.
@@ -125,6 +80,7 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
     let mut compiled = Compiled::default();
     compiled.spec.failure_cooldown = settings.failure_cooldown;
     compiled.spec.entry_points = settings.entry_points.clone();
+    let mut v3_services: Vec<(&Service, &[&Task])> = Vec::new();
     for service in services {
         let tasks = tasks_by_service
             .get(service.id.as_str())
@@ -135,11 +91,48 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
             nodes: &nodes,
             settings,
         };
-        compile_swarm_service(service, tasks, &context, &mut compiled);
+        // As Traefik's provider constraints, over all of a Swarm service's labels.
+        if let Some(filter) = settings
+            .constraints
+            .as_ref()
+            .filter(|filter| !filter.constraints.matches(&service.labels))
+        {
+            let reason = SkipReason::Constrained {
+                constraints: filter.text.clone(),
+            };
+            skip_swarm_service(service, tasks, &context, &reason, &mut compiled);
+            continue;
+        }
+        match detect(&service.labels, &settings.labels.prefix) {
+            Ok(Dialect::V1) => compile_swarm_service(service, tasks, &context, &mut compiled),
+            Ok(Dialect::V3) => v3_services.push((service, tasks)),
+            Err(reason) => skip_swarm_service(service, tasks, &context, &reason, &mut compiled),
+        }
     }
     for service in &snapshot.static_services {
         compile_static_service(service, &mut compiled);
     }
+    let provider = ProviderSettings {
+        prefix: &settings.labels.prefix,
+        exposed_by_default: settings.labels.exposed_by_default,
+        default_rule: &settings.default_rule,
+        default_network: settings.default_network.as_deref(),
+    };
+    let context = V3Context {
+        networks: &networks,
+        nodes: &nodes,
+    };
+    compile_services(
+        &v3_services,
+        &provider,
+        context,
+        &parse_v3_rule,
+        &mut compiled,
+    );
+    // Swarm services by name, then the file provider's, whatever the dialect.
+    compiled
+        .services
+        .sort_by(|a, b| (a.provider != "swarm", &a.name).cmp(&(b.provider != "swarm", &b.name)));
     entry_points::attach(&mut compiled);
     finish(&mut compiled.spec);
     compiled
@@ -149,6 +142,35 @@ struct SwarmContext<'a> {
     networks: &'a HashMap<&'a str, &'a Network>,
     nodes: &'a HashMap<&'a str, &'a Node>,
     settings: &'a RoutingSettings,
+}
+
+/// The one place a v2/v3 router's rule is parsed, in the syntax its `ruleSyntax` names.
+fn parse_v3_rule(text: &str, syntax: Option<&str>) -> Result<Rule, String> {
+    parse_v3(text, RuleSyntax::from_label(syntax)).map_err(|err| err.to_string())
+}
+
+/// A service left out before its labels are read: constraints exclude it, or its dialect
+/// cannot be told.
+fn skip_swarm_service(
+    service: &Service,
+    tasks: &[&Task],
+    context: &SwarmContext<'_>,
+    reason: &SkipReason,
+    compiled: &mut Compiled,
+) {
+    let mut report = ServiceReport::for_service(service, Vec::new());
+    report.tasks = tasks
+        .iter()
+        .map(|task| TaskReport::new(task, context.nodes, None))
+        .collect();
+    report.status = ServiceStatus::skipped(reason);
+    compiled.spec.skipped.push(SkippedService {
+        service: service.name.clone(),
+        router: None,
+        reason: reason.to_string(),
+        intentional: reason.is_intentional(),
+    });
+    compiled.services.push(report);
 }
 
 fn compile_swarm_service(
@@ -182,6 +204,7 @@ fn compile_swarm_service(
         Ok((labels, network))
     });
     let mut report = ServiceReport::for_service(service, outcome.warnings);
+    report.dialect = Some(Dialect::V1);
     report.tasks = tasks
         .iter()
         .map(|task| TaskReport::new(task, context.nodes, chosen.as_ref().ok().map(|c| c.1)))
@@ -190,11 +213,9 @@ fn compile_swarm_service(
         Err(reason) => {
             compiled.spec.skipped.push(SkippedService {
                 service: service.name.clone(),
+                router: None,
                 reason: reason.to_string(),
-                intentional: matches!(
-                    reason,
-                    SkipReason::Disabled { .. } | SkipReason::NotEnabled { .. }
-                ),
+                intentional: reason.is_intentional(),
             });
             report.status = ServiceStatus::skipped(&reason);
         }
@@ -205,30 +226,21 @@ fn compile_swarm_service(
                     Some(segment) => format!("{}/{segment}", service.name),
                     None => service.name.clone(),
                 };
-                let balancer = compiled
+                let backends = task_backends(
+                    service,
+                    tasks,
+                    network,
+                    context.nodes,
+                    route.port,
+                    route.weight,
+                );
+                compiled
                     .spec
                     .balancers
                     .entry(route.backend.clone())
-                    .or_default();
-                for task in tasks.iter().filter(|task| is_routable(task, context.nodes)) {
-                    let Some(address) = task
-                        .addresses
-                        .iter()
-                        .find(|address| address.network_id == network.id)
-                    else {
-                        continue;
-                    };
-                    let node = task.node_id.as_deref().and_then(|id| context.nodes.get(id));
-                    balancer.push(BackendDef {
-                        task_id: Some(task.id.clone()),
-                        service: service.name.clone(),
-                        slot: task.slot,
-                        node_id: task.node_id.clone(),
-                        node: node.map(|node| node.hostname.clone()),
-                        address: SocketAddr::new(address.ip, route.port),
-                        weight: route.weight,
-                    });
-                }
+                    .or_default()
+                    .backends
+                    .extend(backends);
                 report.routes.push(name.clone());
                 compiled.spec.routes.push(RouteDef {
                     name,
@@ -239,22 +251,14 @@ fn compile_swarm_service(
                     pass_host_header: route.pass_host_header,
                     balancer: route.backend,
                     middlewares: route.middlewares,
+                    dialect: Dialect::V1,
                     entry_points: route.entry_points,
+                    tls: None,
                 });
             }
         }
     }
     compiled.services.push(report);
-}
-
-/// Running as Swarm wants, on a node the managers can reach.
-fn is_routable(task: &Task, nodes: &HashMap<&str, &Node>) -> bool {
-    let node_down = task
-        .node_id
-        .as_deref()
-        .and_then(|id| nodes.get(id))
-        .is_some_and(|node| node.is_down());
-    task.is_serving() && !node_down
 }
 
 fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
@@ -276,6 +280,7 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
             let reason = SkipReason::BadStaticService(reason);
             compiled.spec.skipped.push(SkippedService {
                 service: name.clone(),
+                router: None,
                 reason: reason.to_string(),
                 intentional: false,
             });
@@ -304,6 +309,7 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
                 .balancers
                 .entry(name.clone())
                 .or_default()
+                .backends
                 .extend(backends);
             let priority = service
                 .priority
@@ -319,7 +325,9 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
                 pass_host_header: service.pass_host_header.unwrap_or(true),
                 balancer: name,
                 middlewares,
+                dialect: Dialect::V1,
                 entry_points: Vec::new(),
+                tls: None,
             });
         }
     }
@@ -358,11 +366,14 @@ fn finish(spec: &mut RoutingSpec) {
             .cmp(&a.priority)
             .then_with(|| a.name.cmp(&b.name))
     });
-    for backends in spec.balancers.values_mut() {
-        backends
+    for balancer in spec.balancers.values_mut() {
+        balancer
+            .backends
             .sort_by(|a, b| (a.slot, &a.task_id, a.address).cmp(&(b.slot, &b.task_id, b.address)));
         let mut seen = std::collections::HashSet::new();
-        backends.retain(|backend| seen.insert(backend.address));
+        balancer
+            .backends
+            .retain(|backend| seen.insert(backend.address));
     }
     // Routes on different entry points never compete for a request.
     let mut first_with_rule: HashMap<(&str, u32, &str), &str> = HashMap::new();
@@ -385,11 +396,15 @@ fn finish(spec: &mut RoutingSpec) {
             }
         }
         if let Some(winner) = winner {
+            let label = match route.dialect {
+                Dialect::V1 => "a frontend.priority",
+                Dialect::V3 => "a router priority",
+            };
             shadowed.push(ServiceWarning {
                 service: route.service.clone(),
                 message: format!(
                     "route {} has the same rule and priority as route {winner}, which wins; \
-                     set a frontend.priority to choose",
+                     set {label} to choose",
                     route.name
                 ),
             });

@@ -12,6 +12,8 @@ pub(crate) fn settings() -> RoutingSettings {
             exposed_by_default: true,
         },
         default_network: None,
+        default_rule: crate::routing::traefik_v3::template::RuleTemplate::default(),
+        constraints: None,
         failure_cooldown: std::time::Duration::from_secs(1),
         entry_points: EntryPoints::new([("web".to_owned(), true)]),
     }
@@ -63,6 +65,7 @@ impl Swarm {
             networks: networks.iter().map(|id| (*id).to_owned()).collect(),
             mode: ServiceMode::Replicated { replicas: 2 },
             updating: false,
+            virtual_ips: Vec::new(),
         });
         self
     }
@@ -111,6 +114,7 @@ const WEB: &[(&str, &str)] = &[
 
 fn addresses(spec: &RoutingSpec, balancer: &str) -> Vec<String> {
     spec.balancers[balancer]
+        .backends
         .iter()
         .map(|backend| backend.address.to_string())
         .collect()
@@ -206,6 +210,7 @@ fn services_naming_the_same_backend_share_one_weighted_pool() {
         vec!["10.0.1.1:80", "10.0.1.2:81"]
     );
     let weights: Vec<u32> = compiled.spec.balancers["app"]
+        .backends
         .iter()
         .map(|b| b.weight)
         .collect();
@@ -363,4 +368,148 @@ fn static_services_carry_their_middlewares_or_are_skipped_for_a_bad_one() {
         "{}",
         skipped.reason
     );
+}
+
+/// Each service is read in its dialect; one in both is skipped, naming a label of each, and
+/// the others are not affected.
+#[test]
+fn services_are_read_in_their_dialect_and_mixing_them_is_refused() {
+    let swarm = Swarm::new()
+        .service("web", WEB, &["apps-id"])
+        .service(
+            "api",
+            &[
+                ("traefik.http.routers.api.rule", "PathPrefix(`/api`)"),
+                ("traefik.http.services.api.loadbalancer.server.port", "80"),
+            ],
+            &["apps-id"],
+        )
+        .service(
+            "both",
+            &[
+                ("traefik.port", "80"),
+                ("traefik.http.routers.both.rule", "PathPrefix(`/both`)"),
+            ],
+            &["apps-id"],
+        )
+        .task("web", 1, "running", "running")
+        .task("api", 2, "running", "running")
+        .task("both", 3, "running", "running");
+    let compiled = swarm.compile();
+    let mut routes: Vec<(&str, Dialect)> = compiled
+        .spec
+        .routes
+        .iter()
+        .map(|route| (route.name.as_str(), route.dialect))
+        .collect();
+    routes.sort_unstable_by_key(|(name, _)| *name);
+    assert_eq!(routes, [("api@swarm", Dialect::V3), ("web", Dialect::V1)]);
+    let [skipped] = compiled.spec.skipped.as_slice() else {
+        panic!("{:?}", compiled.spec.skipped)
+    };
+    assert_eq!(skipped.service, "both");
+    assert!(
+        skipped.reason.contains("traefik.port (v1)"),
+        "{}",
+        skipped.reason
+    );
+    assert!(
+        skipped
+            .reason
+            .contains("traefik.http.routers.both.rule (v2/v3)"),
+        "{}",
+        skipped.reason
+    );
+    let dialects: Vec<(&str, Option<Dialect>)> = compiled
+        .services
+        .iter()
+        .map(|report| (report.name.as_str(), report.dialect))
+        .collect();
+    assert_eq!(
+        dialects,
+        [
+            ("api", Some(Dialect::V3)),
+            ("both", None),
+            ("web", Some(Dialect::V1))
+        ]
+    );
+}
+
+/// S13, the docs' constraints examples (`master:…/install-configuration/providers/swarm.md`):
+/// only services whose labels satisfy the expression are routed, whatever their dialect; the
+/// others are left out on purpose, with the expression named.
+#[test]
+fn constraints_choose_the_services_that_are_routed() {
+    use crate::routing::constraints::parse_constraints;
+    let v3_port = ("traefik.http.services.s.loadbalancer.server.port", "80");
+    let swarm = Swarm::new()
+        .service("foo", &[v3_port, ("a.label.name", "foo")], &["apps-id"])
+        .service(
+            "abc",
+            &[v3_port, ("a.label.name", "abc"), ("a", "valueA")],
+            &["apps-id"],
+        )
+        .service(
+            "both",
+            &[v3_port, ("a", "valueA"), ("b", "valueB")],
+            &["apps-id"],
+        )
+        .service(
+            "c",
+            &[v3_port, ("a", "valueA"), ("c", "valueC")],
+            &["apps-id"],
+        )
+        .service(
+            "web",
+            &[WEB[0], WEB[1], ("a.label.name", "foo")],
+            &["apps-id"],
+        );
+    let routed = |expression: &str| -> Vec<String> {
+        let mut settings = settings();
+        settings.constraints = Some(ProviderConstraints {
+            text: expression.to_owned(),
+            constraints: parse_constraints(expression).expect("valid"),
+        });
+        let compiled = compile(&swarm.snapshot, &settings);
+        let mut names: Vec<String> = compiled
+            .spec
+            .routes
+            .iter()
+            .map(|route| route.service.clone())
+            .collect();
+        names.sort();
+        for skipped in &compiled.spec.skipped {
+            assert!(skipped.intentional, "{skipped:?}");
+            assert!(skipped.reason.contains(expression), "{skipped:?}");
+        }
+        names
+    };
+    assert_eq!(routed("Label(`a.label.name`, `foo`)"), ["foo", "web"]);
+    assert_eq!(
+        routed("!Label(`a.label.name`, `foo`)"),
+        ["abc", "both", "c"]
+    );
+    assert_eq!(
+        routed("Label(`a`, `valueA`) && Label(`b`, `valueB`)"),
+        ["both"]
+    );
+    assert_eq!(
+        routed("Label(`a`, `valueA`) && (Label(`b`, `valueB`) || Label(`c`, `valueC`))"),
+        ["both", "c"]
+    );
+    assert_eq!(routed("LabelRegex(`a.label.name`, `a.+`)"), ["abc"]);
+    let compiled = compile(&swarm.snapshot, &{
+        let mut settings = settings();
+        settings.constraints = Some(ProviderConstraints {
+            text: "Label(`a`, `nope`)".into(),
+            constraints: parse_constraints("Label(`a`, `nope`)").expect("valid"),
+        });
+        settings
+    });
+    let report = compiled
+        .services
+        .iter()
+        .find(|report| report.name == "foo")
+        .expect("reported");
+    assert_eq!(report.status.status, "disabled");
 }

@@ -7,7 +7,7 @@
 
 use super::SkipReason;
 use super::compile::{Compiled, RouteDef, ServiceWarning, SkippedService};
-use super::report::ServiceStatus;
+use super::report::{ServiceStatus, SkippedRouter};
 
 /// The configured entry points, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -172,8 +172,11 @@ pub(super) fn attach(compiled: &mut Compiled) {
 }
 
 fn skip(compiled: &mut Compiled, route: &RouteDef, reason: &SkipReason) {
+    // A route named after its service is the whole service (v1's unsegmented route).
+    let router = (route.name != route.service).then(|| route.name.clone());
     compiled.spec.skipped.push(SkippedService {
         service: route.service.clone(),
+        router: router.clone(),
         reason: reason.to_string(),
         intentional: false,
     });
@@ -185,6 +188,12 @@ fn skip(compiled: &mut Compiled, route: &RouteDef, reason: &SkipReason) {
         return;
     };
     report.routes.retain(|name| *name != route.name);
+    if let Some(router) = router {
+        report.skipped_routers.push(SkippedRouter {
+            router,
+            reason: reason.to_string(),
+        });
+    }
     if report.routes.is_empty() {
         report.status = ServiceStatus::skipped(reason);
     }

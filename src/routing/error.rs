@@ -6,6 +6,7 @@ use std::fmt;
 use thiserror::Error;
 
 use super::goregex::GoRegexError;
+use super::options::OptionError;
 
 /// A rule that does not parse.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -188,6 +189,8 @@ pub enum SkipReason {
     Disabled { label: String, value: String },
     #[error("not exposed: --exposed-by-default is false and there is no {label}=true")]
     NotEnabled { label: String },
+    #[error("not exposed: its labels do not match --constraints {constraints:?}")]
+    Constrained { constraints: String },
     #[error("label {label}: {source}")]
     BadRule { label: String, source: RuleError },
     #[error(
@@ -241,4 +244,89 @@ pub enum SkipReason {
     BadOption { label: String, reason: String },
     #[error("static service: {0}")]
     BadStaticService(String),
+    #[error(
+        "labels in both Traefik dialects: {v1_label} (v1) and {v3_label} (v2/v3); hawser reads a \
+         service in one dialect, so it is not exposed rather than half-read"
+    )]
+    MixedDialects { v1_label: String, v3_label: String },
+    /// A label that does not decode (unknown option, bad value, bad key syntax).
+    #[error(transparent)]
+    Label(#[from] OptionError),
+    #[error(
+        "both {swarm_label} and {docker_label} are set (Traefik refuses this too: both Docker \
+         and Swarm labels are defined); keep one"
+    )]
+    BothProviderLabels {
+        swarm_label: String,
+        docker_label: String,
+    },
+    #[error(
+        "only TCP/UDP labels (such as {label}), which hawser does not route; as in Traefik, no \
+         HTTP router is made for the service"
+    )]
+    OnlyTcpUdp { label: String },
+    #[error(
+        "{label}=true routes to the service's virtual IP, but it has none on network {network} \
+         (services in dnsrr endpoint mode have none); remove the label to route to the tasks"
+    )]
+    NoVirtualIp { label: String, network: String },
+    #[error(
+        "label {label}: {what} is not supported by hawser, so {part} is not exposed rather than exposed without it"
+    )]
+    UnsupportedPart {
+        label: String,
+        what: String,
+        part: String,
+    },
+    /// A router's rule that does not parse; `reason` says where.
+    #[error("label {label}: {reason}")]
+    RouterRule { label: String, reason: String },
+    #[error(
+        "router {router} has no rule and the default rule template {template:?} gives an empty one"
+    )]
+    EmptyDefaultRule { router: String, template: String },
+    #[error(
+        "router {router} names no service and the labels define several ({services}): set {label}"
+    )]
+    CannotLinkService {
+        router: String,
+        services: String,
+        label: String,
+    },
+    #[error("service {service} (from {label}) does not exist")]
+    MissingService { service: String, label: String },
+    #[error("service {service}: {reason}")]
+    BrokenService { service: String, reason: String },
+    #[error(
+        "middleware {middleware} (from {label}) does not exist, so the router is not exposed \
+         rather than exposed without it"
+    )]
+    MissingMiddleware { middleware: String, label: String },
+    #[error("middleware {middleware}: {reason}")]
+    BrokenMiddleware { middleware: String, reason: String },
+    #[error("recursion detected in middlewares: {path}")]
+    MiddlewareRecursion { path: String },
+    #[error("recursion detected in weighted services: {path}")]
+    ServiceRecursion { path: String },
+    #[error(
+        "{kind} {name} is defined differently by services {owners}; as in Traefik, a name \
+         defined twice with different settings is dropped everywhere"
+    )]
+    Conflict {
+        kind: &'static str,
+        name: String,
+        owners: String,
+    },
+}
+
+impl SkipReason {
+    /// Left out on purpose (disabled, not enabled, constrained): reported, but not a problem.
+    pub fn is_intentional(&self) -> bool {
+        matches!(
+            self,
+            SkipReason::Disabled { .. }
+                | SkipReason::NotEnabled { .. }
+                | SkipReason::Constrained { .. }
+        )
+    }
 }

@@ -1,17 +1,21 @@
 //! Cluster snapshot → rules → an immutable routing table. Pure and synchronous: no I/O, and
 //! nothing from discovery; it reads only the plain [`crate::cluster`] model.
 //!
-//! - [`traefik_v1`] reads a service's labels into route settings and rules; [`traefik_v3`]
-//!   parses Traefik v2/v3 router rules, and [`constraints`] the provider constraints written
-//!   in the same grammar, with [`goregex`] giving their Go regexes the same meaning in Rust;
+//! - [`dialect`] tells which Traefik dialect a service's labels are written in;
+//!   [`traefik_v1`] reads v1 labels into route settings and rules, [`traefik_v3`] reads v2/v3
+//!   labels (routers, services, middlewares, their rules) with Traefik's Swarm provider
+//!   semantics, and [`constraints`] the provider constraints written in the rule grammar, with
+//!   [`goregex`] giving their Go regexes the same meaning in Rust;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
 //!   [`host`] the canonical form hosts are compared in, [`path_text`] the Go syntax of text a
 //!   rule writes into a path, and `query` how a `Query` matcher reads the query string;
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
 //!   request, its logic; [`options`] reads an object's labels the way Traefik does;
+//!   [`load_balancer`] and [`tls`] are what a balancer or a route asks for besides matching;
 //! - [`network`] chooses which network a service's tasks are reached on;
 //! - [`entry_points`] names the proxy's entry points and decides which each route is served on;
-//! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`], one service at a time, and
+//! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`] (the plain data of [`spec`]),
+//!   one service at a time, and
 //!   [`report`] into the per-service view operators read; [`error`](SkipReason) says why a
 //!   service or rule was rejected;
 //! - [`table`] builds the published [`RoutingTable`], with [`index`] for lookups and
@@ -20,11 +24,13 @@
 pub mod balance;
 pub mod compile;
 pub mod constraints;
+pub mod dialect;
 pub mod entry_points;
 mod error;
 pub mod goregex;
 pub mod host;
 pub mod index;
+pub mod load_balancer;
 pub mod middleware;
 pub mod network;
 pub mod options;
@@ -33,7 +39,9 @@ pub mod pattern;
 mod query;
 pub mod report;
 pub mod rule;
+pub mod spec;
 pub mod table;
+pub mod tls;
 pub mod traefik_v1;
 pub mod traefik_v3;
 

@@ -2,9 +2,11 @@
 //! network when the choice was ambiguous; hawser skips the service and says which to set.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 
-use crate::cluster::{Network, Service};
+use crate::cluster::{Network, Node, Service, Task};
 use crate::routing::SkipReason;
+use crate::routing::spec::BackendDef;
 
 /// Chooses the network: the service's label, else `--network` when the service is attached to
 /// it, else the only non-ingress network the service is attached to.
@@ -46,6 +48,47 @@ pub fn choose_network<'a>(
             label: label_name.to_owned(),
         }),
     }
+}
+
+/// Running as Swarm wants, on a node the managers can reach.
+pub fn is_routable(task: &Task, nodes: &HashMap<&str, &Node>) -> bool {
+    let node_down = task
+        .node_id
+        .as_deref()
+        .and_then(|id| nodes.get(id))
+        .is_some_and(|node| node.is_down());
+    task.is_serving() && !node_down
+}
+
+/// One backend per routable task that has an address on `network`, listening on `port`.
+pub fn task_backends(
+    service: &Service,
+    tasks: &[&Task],
+    network: &Network,
+    nodes: &HashMap<&str, &Node>,
+    port: u16,
+    weight: u32,
+) -> Vec<BackendDef> {
+    tasks
+        .iter()
+        .filter(|task| is_routable(task, nodes))
+        .filter_map(|task| {
+            let address = task
+                .addresses
+                .iter()
+                .find(|address| address.network_id == network.id)?;
+            let node = task.node_id.as_deref().and_then(|id| nodes.get(id));
+            Some(BackendDef {
+                task_id: Some(task.id.clone()),
+                service: service.name.clone(),
+                slot: task.slot,
+                node_id: task.node_id.clone(),
+                node: node.map(|node| node.hostname.clone()),
+                address: SocketAddr::new(address.ip, port),
+                weight,
+            })
+        })
+        .collect()
 }
 
 fn names(networks: &[&Network]) -> String {
@@ -99,6 +142,7 @@ mod tests {
             networks: networks.iter().map(|id| (*id).to_owned()).collect(),
             mode: ServiceMode::Global,
             updating: false,
+            virtual_ips: Vec::new(),
         }
     }
 

@@ -207,6 +207,71 @@ impl<'a> Options<'a> {
         options
     }
 
+    /// The elements of an indexed list (`domains[0].main`, `domains[1].sans`...), each as an
+    /// object of its own, in the order their index first appears (as Traefik orders them: the
+    /// index is a name, never a position, so `[0] [10] [2]` stay in that order). `key.x` or
+    /// `key[n]` alone are errors naming the label.
+    pub fn indexed(&self, key: &str) -> Result<Vec<Options<'a>>, OptionError> {
+        let key = key.to_ascii_lowercase();
+        let mut elements: Vec<(&str, Options<'a>)> = Vec::new();
+        for entry in &self.entries {
+            let Some(rest) = entry.key.strip_prefix(&key) else {
+                continue;
+            };
+            if !(rest.starts_with('[') || rest.starts_with('.') || rest.is_empty()) {
+                continue;
+            }
+            entry.used.set(true);
+            let written = &entry.written[key.len()..];
+            let indexed = written
+                .strip_prefix('[')
+                .and_then(|inner| inner.split_once(']'))
+                .filter(|(index, _)| !index.is_empty());
+            let Some((index, after)) = indexed else {
+                return Err(OptionError {
+                    label: entry.label.to_owned(),
+                    reason: format!("{key} is a list: write {key}[0].<option>"),
+                });
+            };
+            let Some(option) = after.strip_prefix('.').filter(|option| !option.is_empty()) else {
+                return Err(OptionError {
+                    label: entry.label.to_owned(),
+                    reason: format!("{key}[{index}] cannot be a standalone element"),
+                });
+            };
+            let position = match elements.iter().position(|(seen, _)| *seen == index) {
+                Some(position) => position,
+                None => {
+                    let prefix = format!("{}.{key}[{index}]", self.prefix);
+                    let mut element = Options::new(prefix);
+                    element.warnings = Rc::clone(&self.warnings);
+                    elements.push((index, element));
+                    elements.len() - 1
+                }
+            };
+            elements[position].1.push(option, entry.label, entry.value);
+        }
+        Ok(elements.into_iter().map(|(_, options)| options).collect())
+    }
+
+    /// Marks every option under `key.` (and `key` itself) used: an object that is switched off
+    /// (`tls=false`) takes its options with it, as in Traefik.
+    pub fn discard(&self, key: &str) {
+        let nested = format!("{}.", key.to_ascii_lowercase());
+        for entry in &self.entries {
+            if entry.key.eq_ignore_ascii_case(key) || entry.key.starts_with(&nested) {
+                entry.used.set(true);
+            }
+        }
+    }
+
+    /// Every option as `(key as written, label, value)`, for readers that walk them all.
+    pub fn entries(&self) -> impl Iterator<Item = (&'a str, &'a str, &'a str)> + '_ {
+        self.entries
+            .iter()
+            .map(|entry| (entry.written, entry.label, entry.value))
+    }
+
     /// Marks `key` used without reading it (an option accepted and deliberately ignored).
     pub fn ignore(&self, key: &str) {
         let _ = self.string(key);
@@ -358,6 +423,68 @@ mod tests {
         assert!(options.bool("secure").is_err());
         let missing = options.required("users").expect_err("missing");
         assert_eq!(missing.label, "traefik.http.middlewares.m.headers.users");
+    }
+
+    /// paerser orders slice elements by first appearance in sorted key order, never by the
+    /// index (research §2.5, checked with the label harness).
+    #[test]
+    fn indexed_lists_keep_the_order_indexes_first_appear_in() {
+        let pairs = [
+            ("domains[0].main", "a.example"),
+            ("domains[1].main", "b.example"),
+            ("domains[10].main", "k.example"),
+            ("domains[10].sans", "x.example, y.example"),
+            ("domains[2].MAIN", "c.example"),
+        ];
+        let options = options(&pairs);
+        let elements = options.indexed("domains").expect("valid");
+        let mains: Vec<_> = elements.iter().map(|e| e.string("main")).collect();
+        assert_eq!(
+            mains,
+            [
+                Some("a.example"),
+                Some("b.example"),
+                Some("k.example"),
+                Some("c.example")
+            ]
+        );
+        assert_eq!(
+            elements[2].list("sans"),
+            Some(vec!["x.example", "y.example"])
+        );
+        assert_eq!(
+            elements[2].label_of("nope"),
+            "traefik.http.middlewares.m.headers.domains[10].nope"
+        );
+        assert_eq!(options.finish(), Ok(()));
+    }
+
+    #[test]
+    fn an_indexed_list_needs_an_index_and_an_option() {
+        for key in ["domains.main", "domains[0]", "domains[].main", "domains"] {
+            let pairs = [(key, "a.example")];
+            let err = options(&pairs).indexed("domains").expect_err(key);
+            assert_eq!(err.label, key);
+        }
+        let pairs = [("domainsx", "a")];
+        assert!(
+            options(&pairs)
+                .indexed("domains")
+                .expect("unrelated")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn discarding_an_object_uses_its_options() {
+        let pairs = [("tls", "false"), ("tls.certresolver", "le"), ("other", "1")];
+        let options = options(&pairs);
+        assert!(!options.enabled("tls"));
+        options.discard("tls");
+        assert_eq!(
+            options.finish().expect_err("other is unused").label,
+            "other"
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use super::SkipReason;
+use super::dialect::Dialect;
 use crate::cluster::{Network, Node, Service, ServiceMode, StaticService, Task};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -25,6 +26,17 @@ pub struct ServiceReport {
     pub routes: Vec<String>,
     pub tasks: Vec<TaskReport>,
     pub warnings: Vec<String>,
+    /// The label dialect the service is read in; `None` when it could not be told.
+    pub dialect: Option<Dialect>,
+    /// Routers of the service that are not exposed while the rest of it is (v2/v3 labels).
+    pub skipped_routers: Vec<SkippedRouter>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SkippedRouter {
+    /// `name@swarm`.
+    pub router: String,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -56,10 +68,18 @@ impl ServiceStatus {
         }
     }
 
+    /// Skipped for a reason already written out (every router of a v2/v3 service failed).
+    pub fn skipped_because(reason: String) -> Self {
+        ServiceStatus {
+            status: "skipped",
+            reason: Some(reason),
+        }
+    }
+
     pub fn skipped(reason: &SkipReason) -> Self {
-        let status = match reason {
-            SkipReason::Disabled { .. } | SkipReason::NotEnabled { .. } => "disabled",
-            _ => "skipped",
+        let status = match reason.is_intentional() {
+            true => "disabled",
+            false => "skipped",
         };
         ServiceStatus {
             status,
@@ -86,6 +106,8 @@ impl ServiceReport {
             routes: Vec::new(),
             tasks: Vec::new(),
             warnings,
+            dialect: None,
+            skipped_routers: Vec::new(),
         }
     }
 
@@ -101,6 +123,8 @@ impl ServiceReport {
             routes: Vec::new(),
             tasks: Vec::new(),
             warnings: Vec::new(),
+            dialect: Some(Dialect::V1),
+            skipped_routers: Vec::new(),
         }
     }
 }

@@ -13,9 +13,10 @@ use http::HeaderValue;
 use http::uri::Authority;
 
 use super::balance::Schedule;
-use super::compile::{BackendDef, RouteDef, RoutingSpec};
 use super::index::RouteIndex;
+use super::load_balancer::BalancerSettings;
 use super::rule::RequestView;
+use super::spec::{BackendDef, RouteDef, RoutingSpec};
 use crate::stats::{BackendStats, RouteStats, StatsRegistry};
 
 #[derive(Debug)]
@@ -44,6 +45,8 @@ pub struct Route {
 pub struct Balancer {
     pub name: String,
     pub backends: Vec<Backend>,
+    /// Scheme, sticky cookie and health check the proxy applies.
+    pub settings: BalancerSettings,
     schedule: Schedule,
     failure_cooldown: Duration,
 }
@@ -63,8 +66,9 @@ impl RoutingTable {
         let balancers: HashMap<&str, Arc<Balancer>> = spec
             .balancers
             .iter()
-            .map(|(name, backends)| {
-                let balancer = Balancer::new(name, backends, spec.failure_cooldown, stats);
+            .map(|(name, def)| {
+                let mut balancer = Balancer::new(name, &def.backends, spec.failure_cooldown, stats);
+                balancer.settings = def.settings.clone();
                 (name.as_str(), Arc::new(balancer))
             })
             .collect();
@@ -74,9 +78,15 @@ impl RoutingTable {
         let mut routes = Vec::with_capacity(spec.routes.len());
         for (rank, def) in spec.routes.iter().enumerate() {
             let rank = u32::try_from(rank).unwrap_or(u32::MAX);
+            // A TLS route matches TLS connections only, and there are none yet: it is listed,
+            // never looked up.
             let hosts = def.rule.expr.required_hosts();
             let prefixes = def.rule.expr.required_path_prefixes();
-            for position in spec.entry_points.resolve(&def.entry_points).known {
+            let served = match def.tls {
+                None => spec.entry_points.resolve(&def.entry_points).known,
+                Some(_) => Vec::new(),
+            };
+            for position in served {
                 if let Some(index) = indexes.get_mut(position) {
                     index.insert(rank, hosts.clone(), prefixes.clone());
                 }
@@ -140,6 +150,7 @@ impl Balancer {
                 })
                 .collect(),
             schedule: Schedule::new(&weights),
+            settings: BalancerSettings::default(),
             failure_cooldown,
         }
     }

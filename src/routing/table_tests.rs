@@ -5,6 +5,7 @@ use http::{HeaderMap, Method};
 
 use super::*;
 use crate::routing::EntryPoints;
+use crate::routing::spec::BalancerDef;
 use crate::routing::traefik_v1::parse_rule;
 
 fn route(name: &str, rule: &str, priority: u32) -> RouteDef {
@@ -17,7 +18,9 @@ fn route(name: &str, rule: &str, priority: u32) -> RouteDef {
         pass_host_header: true,
         balancer: name.into(),
         middlewares: Vec::new(),
+        dialect: crate::routing::dialect::Dialect::V1,
         entry_points: Vec::new(),
+        tls: None,
     }
 }
 
@@ -32,7 +35,7 @@ fn web_and_admin(admin_is_default: bool) -> EntryPoints {
 fn table(routes: Vec<RouteDef>) -> RoutingTable {
     let balancers = routes
         .iter()
-        .map(|route| (route.balancer.clone(), Vec::new()))
+        .map(|route| (route.balancer.clone(), BalancerDef::default()))
         .collect::<BTreeMap<_, _>>();
     let spec = RoutingSpec {
         routes,
@@ -185,8 +188,10 @@ fn three_backends(failure_cooldown: Duration) -> RoutingTable {
         entry_points: web_and_admin(true),
         ..RoutingSpec::default()
     };
-    spec.balancers
-        .insert("web".into(), vec![backend(1), backend(2), backend(3)]);
+    spec.balancers.insert(
+        "web".into(),
+        BalancerDef::plain(vec![backend(1), backend(2), backend(3)]),
+    );
     RoutingTable::build(spec, 1, &StatsRegistry::default())
 }
 

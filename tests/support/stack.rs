@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::backend::{Backend, Kind, bind_same_port, serve};
-use super::fake_docker::FakeDocker;
+use super::fake_docker::{FakeDocker, Swarm};
 use super::swarm::{new_service, new_task, seed_on_loopback, serving_addresses};
 
 pub struct Stack {
@@ -17,6 +17,15 @@ pub struct Stack {
 
 /// Serves the seed stack; `spares` get hello servers but no task until [`Stack::add_task`].
 pub async fn seed_stack(spares: &[Ipv4Addr]) -> Stack {
+    seed_stack_relabelled(spares, |_, _| {}).await
+}
+
+/// [`seed_stack`] with the swarm edited before the fake Engine API serves it; `relabel` gets
+/// the port the task servers listen on.
+pub async fn seed_stack_relabelled(
+    spares: &[Ipv4Addr],
+    relabel: impl FnOnce(&mut Swarm, u16),
+) -> Stack {
     let layout = seed_on_loopback(1);
     let ping_ips = serving_addresses(&layout, "demo_ping");
     let hello_ips = serving_addresses(&layout, "demo_hello");
@@ -44,8 +53,10 @@ pub async fn seed_stack(spares: &[Ipv4Addr]) -> Stack {
                 })
                 .collect()
         };
+    let mut swarm = seed_on_loopback(port);
+    relabel(&mut swarm, port);
     Stack {
-        docker: FakeDocker::start(seed_on_loopback(port)).await,
+        docker: FakeDocker::start(swarm).await,
         port,
         ping: start(listeners, "ping", Kind::Ping),
         hello: start(hello_listeners, "hello", Kind::Hello),

@@ -141,3 +141,17 @@ pub fn new_service(swarm: &Swarm, name: &str, id: &str, labels: Value) -> Value 
     service["Spec"]["Labels"] = labels;
     service
 }
+
+/// Replaces a service's `Spec.Labels` (a stack's `deploy.labels`).
+pub fn set_labels(swarm: &mut Swarm, service_name: &str, labels: &[(&str, &str)]) {
+    let service = swarm
+        .services
+        .iter_mut()
+        .find(|service| service["Spec"]["Name"] == service_name)
+        .unwrap_or_else(|| panic!("no service {service_name}"));
+    let labels: serde_json::Map<String, Value> = labels
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), Value::String((*value).to_owned())))
+        .collect();
+    service["Spec"]["Labels"] = Value::Object(labels);
+}

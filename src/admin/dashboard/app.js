@@ -511,7 +511,7 @@
     reconcile(
       byId("skipped"),
       skipped,
-      (entry) => entry.service,
+      (entry) => (entry.router ? `${entry.service} ${entry.router}` : entry.service),
       () =>
         h("li", { className: "skip", testid: "skipped" }, [
           h("div", { className: "skip-head" }, [
@@ -522,7 +522,10 @@
         ]),
       (node, entry) => {
         setData(node, "service", entry.service);
-        setText(node.querySelector(".skip-service"), entry.service);
+        setText(
+          node.querySelector(".skip-service"),
+          entry.router ? `${entry.service} · router ${entry.router}` : entry.service,
+        );
         const pill = node.querySelector(".pill");
         setText(pill, entry.intentional ? "disabled" : "not routed");
         pill.className = entry.intentional ? "pill muted" : "pill warn";

@@ -102,13 +102,15 @@ fn table(rules: &[(&str, &str)]) -> RoutingTable {
             pass_host_header: true,
             balancer: (*name).to_owned(),
             middlewares: Vec::new(),
+            dialect: crate::routing::dialect::Dialect::V3,
             entry_points: vec!["web".to_owned()],
+            tls: None,
         })
         .collect();
     routes.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.name.cmp(&b.name)));
     let balancers = routes
         .iter()
-        .map(|route| (route.balancer.clone(), Vec::new()))
+        .map(|route| (route.balancer.clone(), Default::default()))
         .collect::<BTreeMap<_, _>>();
     let spec = RoutingSpec {
         routes,
