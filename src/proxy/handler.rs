@@ -153,6 +153,7 @@ impl Handler {
         }
         let context = RequestContext {
             client_ip: connection.peer.ip(),
+            trusted_proxy: self.settings.is_trusted(connection.peer.ip()),
             tls: false,
             now: Instant::now(),
         };
@@ -283,6 +284,13 @@ impl Forward<'_> {
 impl middleware::Endpoint for Forward<'_> {
     fn call(&self, request: Request<RequestBody>) -> middleware::Reply<'_> {
         Box::pin(self.forward(request))
+    }
+
+    fn calls(&self) -> middleware::Calls<'_> {
+        middleware::Calls {
+            upstream: &self.handler.upstream,
+            route: self.route,
+        }
     }
 }
 

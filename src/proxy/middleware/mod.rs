@@ -4,7 +4,11 @@
 //! Middlewares that need only the request are run through their [`RequestStep`]: a rewrite
 //! moves on, an answer comes straight back, and the response header edits each asked for are
 //! applied to whatever comes back through it. Middlewares that call out or touch bodies get a
-//! file of their own here and an arm in [`run`].
+//! file of their own here and an arm in [`run`]; those that call other servers do it through
+//! the endpoint's [`Calls`] (this worker's connections, and the route's other services).
+
+// Run by the proxy: they call out, wait or work on bodies.
+mod retry;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,7 +16,9 @@ use std::pin::Pin;
 use http::{Request, Response};
 
 use super::body::ProxyBody;
+use super::forward::Upstream;
 use super::request_body::RequestBody;
+use crate::routing::Route;
 use crate::routing::middleware::{MiddlewareDef, RequestContext, ResponseEdits, Runner, Verdict};
 
 /// What a middleware's future is.
@@ -21,6 +27,18 @@ pub type Reply<'a> = Pin<Box<dyn Future<Output = Response<ProxyBody>> + Send + '
 /// The end of the chain: the request goes to the route's backends.
 pub trait Endpoint: Sync {
     fn call(&self, request: Request<RequestBody>) -> Reply<'_>;
+
+    /// How middlewares reach servers other than the route's backends.
+    fn calls(&self) -> Calls<'_>;
+}
+
+/// What a middleware that calls out uses: this worker's connection pool and forwarding (no
+/// globals: each worker has its own), and the route, whose middlewares' services were
+/// resolved in the table it came from.
+#[derive(Clone, Copy)]
+pub struct Calls<'a> {
+    pub upstream: &'a Upstream,
+    pub route: &'a Route,
 }
 
 /// Runs `middlewares` (outermost first), then `endpoint`.
@@ -50,8 +68,14 @@ pub fn run<'a>(
                 response
             })
         }
+
+        // Run by the proxy: they call out, wait or work on bodies.
+        Runner::Retry(config) => retry::run(config, request, rest, context, endpoint),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod test_support;
 
 #[cfg(test)]
 mod tests {
@@ -62,17 +86,22 @@ mod tests {
     use http::StatusCode;
     use http_body_util::BodyExt;
 
+    use super::test_support::Worker;
     use super::*;
     use crate::routing::middleware::{Middleware, StripPrefix};
 
     /// Answers 200 with the path it was sent, and remembers it.
-    struct Echo(Mutex<Vec<String>>);
+    struct Echo(Mutex<Vec<String>>, Worker);
 
     impl Endpoint for Echo {
         fn call(&self, request: Request<RequestBody>) -> Reply<'_> {
             let path = request.uri().to_string();
             self.0.lock().expect("echo").push(path.clone());
             Box::pin(async move { Response::new(ProxyBody::text(path)) })
+        }
+
+        fn calls(&self) -> Calls<'_> {
+            self.1.calls()
         }
     }
 
@@ -87,9 +116,13 @@ mod tests {
     }
 
     async fn send(middlewares: &[MiddlewareDef], path: &str) -> (StatusCode, String, Vec<String>) {
-        let echo = Echo(Mutex::default());
+        let echo = Echo(
+            Mutex::default(),
+            Worker::new(Vec::new(), &[], &test_support::settings()),
+        );
         let context = RequestContext {
             client_ip: [127, 0, 0, 1].into(),
+            trusted_proxy: false,
             tls: false,
             now: Instant::now(),
         };

@@ -10,6 +10,10 @@
 
 pub mod strip_prefix;
 
+// Run by the proxy: they call out, wait or work on bodies.
+pub mod code_ranges;
+pub mod retry;
+
 use std::net::IpAddr;
 use std::time::Instant;
 
@@ -21,6 +25,8 @@ use http::{Response, StatusCode};
 use super::options::{OptionError, Options};
 
 pub use strip_prefix::StripPrefix;
+
+pub use retry::Retry;
 
 /// A middleware with its (provider-qualified) name, as a router references it.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +40,9 @@ pub struct MiddlewareDef {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Middleware {
     StripPrefix(StripPrefix),
+
+    // Run by the proxy (`crate::proxy::middleware`).
+    Retry(Retry),
 }
 
 impl Middleware {
@@ -41,6 +50,8 @@ impl Middleware {
     pub fn parse(kind: &str, options: &Options<'_>) -> Result<Middleware, OptionError> {
         let middleware = match kind.to_ascii_lowercase().as_str() {
             "stripprefix" => Middleware::StripPrefix(StripPrefix::from_options(options)?),
+
+            "retry" => Middleware::Retry(Retry::from_options(options)?),
             _ => {
                 return Err(OptionError {
                     label: options.label_of(""),
@@ -56,6 +67,8 @@ impl Middleware {
     pub fn kind(&self) -> &'static str {
         match self {
             Middleware::StripPrefix(_) => "stripPrefix",
+
+            Middleware::Retry(_) => "retry",
         }
     }
 
@@ -64,6 +77,19 @@ impl Middleware {
     pub fn runner(&self) -> Runner<'_> {
         match self {
             Middleware::StripPrefix(step) => Runner::Step(step),
+
+            Middleware::Retry(config) => Runner::Retry(config),
+        }
+    }
+
+    /// The services (balancer names) it sends requests to besides the route's own: the
+    /// compile step checks that each exists in the table, which resolves them for the proxy
+    /// ([`crate::routing::Route::service`]).
+    pub fn services(&self) -> Vec<&str> {
+        match self {
+            Middleware::StripPrefix(_) => Vec::new(),
+
+            Middleware::Retry(_) => Vec::new(),
         }
     }
 }
@@ -72,6 +98,10 @@ impl Middleware {
 pub enum Runner<'a> {
     /// Needs only the request: rewrites it, or answers it.
     Step(&'a dyn RequestStep),
+
+    // Run by the proxy: they call out, wait or work on bodies.
+    /// Sets the forward step's attempts, backoff and retried statuses for the request.
+    Retry(&'a Retry),
 }
 
 /// What a request-only middleware sees besides the request.
@@ -79,6 +109,9 @@ pub enum Runner<'a> {
 pub struct RequestContext {
     /// The address of the client's TCP connection.
     pub client_ip: IpAddr,
+    /// The client is one of `--trusted-proxies`: the `X-Forwarded-For` it sent is believed
+    /// (otherwise Traefik would have deleted it, and so the middlewares ignore it).
+    pub trusted_proxy: bool,
     /// The client connected with TLS.
     pub tls: bool,
     pub now: Instant,

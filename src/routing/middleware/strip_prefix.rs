@@ -91,6 +91,7 @@ mod tests {
             .into_parts();
         let context = RequestContext {
             client_ip: [127, 0, 0, 1].into(),
+            trusted_proxy: false,
             tls: false,
             now: Instant::now(),
         };
