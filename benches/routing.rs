@@ -10,12 +10,15 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hawser::proxy::headers::{Forwarded, add_forwarded, remove_hop_by_hop};
 use hawser::routing::compile::{BackendDef, RouteDef};
 use hawser::routing::traefik_v1::parse_rule;
-use hawser::routing::{RequestView, RoutingSpec, RoutingTable};
+use hawser::routing::{EntryPoints, RequestView, RoutingSpec, RoutingTable};
 use hawser::stats::StatsRegistry;
 use http::{HeaderMap, HeaderValue, Method};
 
 fn table(routes: usize) -> RoutingTable {
-    let mut spec = RoutingSpec::default();
+    let mut spec = RoutingSpec {
+        entry_points: EntryPoints::new([("web".to_owned(), true)]),
+        ..RoutingSpec::default()
+    };
     for n in 0..routes {
         let name = format!("svc{n}");
         let rule = format!("PathPrefixStrip: /svc{n}/");
@@ -28,6 +31,7 @@ fn table(routes: usize) -> RoutingTable {
             pass_host_header: true,
             balancer: name.clone(),
             middlewares: Vec::new(),
+            entry_points: Vec::new(),
         });
         let backend = BackendDef {
             task_id: Some(format!("task{n}")),
@@ -63,7 +67,7 @@ fn lookup(c: &mut Criterion) {
                     query: None,
                     headers: &headers,
                 };
-                let route = table.lookup(&request).expect("a route");
+                let route = table.lookup(0, &request).expect("a route");
                 black_box(route.balancer.pick());
             })
         });

@@ -14,14 +14,15 @@ use tracing::{info, warn};
 use crate::config::Settings;
 use crate::discovery::{DiscoveryError, DiscoveryStatus, Providers, SwarmProvider, file};
 use crate::proxy::access_log::AccessLog;
-use crate::state::SharedState;
+use crate::proxy::server::EntryPointListeners;
+use crate::state::{BoundEntryPoint, SharedState};
 use crate::{admin, proxy, publisher};
 
 #[derive(Debug, Error)]
 pub enum AppError {
     #[error("cannot listen on {address} ({what}): {source}")]
     Bind {
-        what: &'static str,
+        what: String,
         address: SocketAddr,
         source: io::Error,
     },
@@ -32,9 +33,9 @@ pub enum AppError {
 }
 
 impl AppError {
-    fn bind(what: &'static str, address: SocketAddr, source: io::Error) -> Self {
+    fn bind(what: impl Into<String>, address: SocketAddr, source: io::Error) -> Self {
         AppError::Bind {
-            what,
+            what: what.into(),
             address,
             source,
         }
@@ -48,10 +49,8 @@ pub async fn run(settings: Settings) -> Result<(), AppError> {
     let mut interrupt = signal(SignalKind::interrupt())?;
 
     let (providers, status) = start_providers(&settings, &shutdown)?;
-    let state = SharedState::new(status, &settings.routing);
-    let listeners = proxy::server::bind(settings.proxy.listen, settings.proxy.workers)
-        .map_err(|source| AppError::bind("proxy", settings.proxy.listen, source))?;
-    let proxy_address = listeners[0].local_addr()?;
+    let (listeners, entry_points, proxy_address) = bind_entry_points(&settings)?;
+    let state = SharedState::new(status, &settings.routing, entry_points.clone());
     let admin_listener = admin::bind(settings.admin_listen)
         .await
         .map_err(|source| AppError::bind("admin", settings.admin_listen, source))?;
@@ -78,7 +77,17 @@ pub async fn run(settings: Settings) -> Result<(), AppError> {
         access_log,
         shutdown.clone(),
     )?;
-    info!(proxy = %proxy_address, admin = %admin_address, workers = workers.len(), "hawser is serving");
+    let listed: Vec<String> = entry_points
+        .iter()
+        .map(|entry_point| format!("{}={}", entry_point.name, entry_point.address))
+        .collect();
+    info!(
+        proxy = %proxy_address,
+        entrypoints = listed.join(" "),
+        admin = %admin_address,
+        workers = workers.len(),
+        "hawser is serving"
+    );
 
     let signal = tokio::select! {
         _ = terminate.recv() => "SIGTERM",
@@ -98,6 +107,35 @@ pub async fn run(settings: Settings) -> Result<(), AppError> {
     let _ = joined.await;
     info!("stopped");
     Ok(())
+}
+
+/// Binds every entry point's listeners (one per worker), each resolving its own port 0 once;
+/// returns them by entry point, with the addresses they are bound to and the first one's.
+fn bind_entry_points(
+    settings: &Settings,
+) -> Result<(EntryPointListeners, Vec<BoundEntryPoint>, SocketAddr), AppError> {
+    let mut listeners = Vec::with_capacity(settings.proxy.entry_points.len());
+    let mut bound = Vec::with_capacity(settings.proxy.entry_points.len());
+    for (position, entry_point) in settings.proxy.entry_points.iter().enumerate() {
+        let what = || format!("entry point {}", entry_point.name);
+        let these = proxy::server::bind(entry_point.address, settings.proxy.workers)
+            .map_err(|source| AppError::bind(what(), entry_point.address, source))?;
+        let address = these[0]
+            .local_addr()
+            .map_err(|source| AppError::bind(what(), entry_point.address, source))?;
+        bound.push(BoundEntryPoint {
+            name: entry_point.name.clone(),
+            address,
+            is_default: settings.routing.entry_points.is_default(position),
+        });
+        listeners.push(these);
+    }
+    let Some(first) = bound.first().map(|entry_point| entry_point.address) else {
+        return Err(AppError::Start(io::Error::other(
+            "no entry point to listen on",
+        )));
+    };
+    Ok((listeners, bound, first))
 }
 
 /// Starts each configured provider on a channel of its own; returns them for the publisher

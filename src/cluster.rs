@@ -124,6 +124,17 @@ pub struct StaticService {
     pub pass_host_header: Option<bool>,
     pub weight: Option<u32>,
     pub backends: Vec<SocketAddr>,
+    /// Run in this order around the route; read by routing as middleware labels are.
+    pub middlewares: Vec<StaticMiddleware>,
+}
+
+/// A middleware a static service declares: Traefik's type name and its options, flattened
+/// to `key=value` pairs as labels would give them (`customRequestHeaders.X-A=1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StaticMiddleware {
+    pub name: String,
+    pub kind: String,
+    pub options: Vec<(String, String)>,
 }
 
 impl Task {
@@ -169,6 +180,7 @@ mod tests {
             pass_host_header: None,
             weight: None,
             backends: Vec::new(),
+            middlewares: Vec::new(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! [`crate::published`]), so a quiet swarm never churns; each skipped service or warning is
 //! logged once, when it appears.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
@@ -16,7 +16,8 @@ use crate::state::SharedState;
 /// What has been logged already.
 #[derive(Default)]
 struct Reported {
-    skipped: BTreeMap<String, String>,
+    /// Service and reason: a service may have several routes skipped for different reasons.
+    skipped: BTreeSet<(String, String)>,
     warnings: BTreeSet<(String, String)>,
 }
 
@@ -49,10 +50,10 @@ pub async fn run(
 }
 
 fn report(spec: &RoutingSpec, reported: &mut Reported) {
-    let mut skipped = BTreeMap::new();
+    let mut skipped = BTreeSet::new();
     for service in &spec.skipped {
-        let known = reported.skipped.get(&service.service) == Some(&service.reason);
-        if !known {
+        let key = (service.service.clone(), service.reason.clone());
+        if !reported.skipped.contains(&key) {
             if service.intentional {
                 info!(
                     service = service.service,
@@ -67,12 +68,19 @@ fn report(spec: &RoutingSpec, reported: &mut Reported) {
                 );
             }
         }
-        skipped.insert(service.service.clone(), service.reason.clone());
+        skipped.insert(key);
     }
-    for service in reported.skipped.keys() {
-        if !skipped.contains_key(service) {
-            info!(service, "service no longer skipped");
-        }
+    let still_skipped: BTreeSet<&str> = skipped
+        .iter()
+        .map(|(service, _)| service.as_str())
+        .collect();
+    let was_skipped: BTreeSet<&str> = reported
+        .skipped
+        .iter()
+        .map(|(service, _)| service.as_str())
+        .collect();
+    for service in was_skipped.difference(&still_skipped) {
+        info!(service, "service no longer skipped");
     }
     reported.skipped = skipped;
     let warnings: BTreeSet<(String, String)> = spec

@@ -167,7 +167,8 @@ impl Observations {
 pub struct Traffic {
     pub connections_open: AtomicU64,
     pub connections_accepted: AtomicU64,
-    pub requests: PerWorker,
+    /// Requests received, by the entry point they came in on.
+    pub requests: PerEntryPoint,
     /// Requests no route matched (answered 404).
     pub unmatched: RouteStats,
     /// Connections opened to backends by every worker (attempts minus these reused one).
@@ -197,6 +198,45 @@ impl PerWorker {
             .iter()
             .map(|slot| slot.0.load(Ordering::Relaxed))
             .sum()
+    }
+}
+
+impl Traffic {
+    /// Counters for `entry_points` entry points.
+    pub fn new(entry_points: usize) -> Self {
+        Traffic {
+            requests: PerEntryPoint::new(entry_points),
+            ..Traffic::default()
+        }
+    }
+}
+
+/// A [`PerWorker`] counter for each entry point, by its position in the configured list.
+#[derive(Debug, Default)]
+pub struct PerEntryPoint {
+    counters: Box<[PerWorker]>,
+}
+
+impl PerEntryPoint {
+    pub fn new(entry_points: usize) -> Self {
+        PerEntryPoint {
+            counters: (0..entry_points).map(|_| PerWorker::default()).collect(),
+        }
+    }
+
+    /// Counts one for the entry point; positions past the configured ones are not counted.
+    pub fn add(&self, entry_point: usize, worker: usize) {
+        if let Some(counter) = self.counters.get(entry_point) {
+            counter.add(worker);
+        }
+    }
+
+    pub fn of(&self, entry_point: usize) -> u64 {
+        self.counters.get(entry_point).map_or(0, PerWorker::total)
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counters.iter().map(PerWorker::total).sum()
     }
 }
 
@@ -315,5 +355,15 @@ mod tests {
             counter.add(worker);
         }
         assert_eq!(counter.total(), 4);
+    }
+
+    #[test]
+    fn requests_are_counted_per_entry_point() {
+        let requests = PerEntryPoint::new(2);
+        for (entry_point, worker) in [(0, 0), (1, 0), (1, 1), (2, 0)] {
+            requests.add(entry_point, worker);
+        }
+        assert_eq!((requests.of(0), requests.of(1), requests.of(2)), (1, 2, 0));
+        assert_eq!(requests.total(), 3, "no third entry point to count on");
     }
 }

@@ -17,12 +17,20 @@ use support::wait::eventually;
 
 /// Adds a service with `rule`, served by copies of the hello service's running tasks.
 fn add_service(swarm: &mut Swarm, name: &str, port: u16, rule: &str) {
+    add_service_with(swarm, name, port, rule, &[]);
+}
+
+/// As [`add_service`], with more labels.
+fn add_service_with(swarm: &mut Swarm, name: &str, port: u16, rule: &str, more: &[(&str, &str)]) {
     let id = format!("{name}-id");
-    let labels = json!({
+    let mut labels = json!({
         "traefik.port": port.to_string(),
         "traefik.docker.network": "demo_apps",
         "traefik.frontend.rule": rule,
     });
+    for (label, value) in more {
+        labels[*label] = json!(value);
+    }
     let service = new_service(swarm, name, &id, labels);
     let hello = service_id(swarm, "demo_hello");
     let tasks: Vec<Value> = swarm
@@ -62,6 +70,32 @@ async fn start() -> (Stack, Hawser) {
             "demo_badquery",
             port,
             "Path: /path1;Query:param_one=true, /path2",
+        );
+        add_service_with(
+            swarm,
+            "demo_private",
+            port,
+            "PathPrefixStrip: /private",
+            &[
+                // test:test, from Traefik 1.7's documentation
+                (
+                    "traefik.frontend.auth.basic.users",
+                    "test:$apr1$H6uskkkW$IgXLP6ewTrSuBkTrqE8wj/",
+                ),
+                ("traefik.frontend.auth.basic.removeHeader", "true"),
+                (
+                    "traefik.frontend.headers.customResponseHeaders",
+                    "X-Served-By:hawser||Server:",
+                ),
+                ("traefik.frontend.whiteList.sourceRange", "127.0.0.0/8"),
+            ],
+        );
+        add_service_with(
+            swarm,
+            "demo_walled",
+            port,
+            "PathPrefixStrip: /walled",
+            &[("traefik.frontend.whiteList.sourceRange", "10.0.0.0/8")],
         );
     });
     let hawser = Hawser::start(&["--docker-host", &stack.docker.url()]).await;
@@ -134,4 +168,59 @@ async fn a_query_rule_with_a_bare_argument_skips_only_its_service() {
         .await
         .expect("answer");
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v1_frontend_auth_headers_and_whitelist_run_as_middlewares() {
+    let (_stack, hawser) = start().await;
+    let denied = get(&hawser.url("/private/__echo")).await.expect("answer");
+    assert_eq!(denied.status, StatusCode::UNAUTHORIZED, "{}", denied.body);
+    assert_eq!(
+        denied.headers["www-authenticate"],
+        r#"Basic realm="traefik""#
+    );
+    let wrong = request(
+        Method::GET,
+        &hawser.url("/private/__echo"),
+        &[("authorization", "Basic dGVzdDp3cm9uZw==")],
+    )
+    .await
+    .expect("answer");
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let allowed = request(
+        Method::GET,
+        &hawser.url("/private/__echo"),
+        &[("authorization", "Basic dGVzdDp0ZXN0")],
+    )
+    .await
+    .expect("answer");
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.body);
+    assert_eq!(allowed.headers["x-served-by"], "hawser");
+    let received: Value = serde_json::from_str(&allowed.body).expect("echo");
+    assert_eq!(received["uri"], "/__echo");
+    assert!(
+        received["headers"].get("authorization").is_none(),
+        "removeHeader: the task never sees the credentials: {received}"
+    );
+    let walled = get(&hawser.url("/walled/__echo")).await.expect("answer");
+    assert_eq!(
+        walled.status,
+        StatusCode::FORBIDDEN,
+        "127.0.0.1 is not in 10.0.0.0/8"
+    );
+    let routes = json(&hawser.admin_url("/api/routes")).await;
+    let private = routes["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .find(|route| route["name"] == "demo_private")
+        .expect("the private route");
+    assert_eq!(
+        private["middlewares"],
+        json!([
+            {"name": "demo_private-whitelist", "kind": "ipAllowList"},
+            {"name": "demo_private-headers", "kind": "headers"},
+            {"name": "demo_private-auth", "kind": "basicAuth"}
+        ])
+    );
 }

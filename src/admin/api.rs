@@ -28,10 +28,21 @@ struct RouteView<'a> {
     rule: &'a str,
     priority: u32,
     pass_host_header: bool,
+    /// Where the route is served: the names of the entry points.
+    entry_points: &'a [String],
+    /// The middlewares run around forwarding, outermost first.
+    middlewares: Vec<MiddlewareView<'a>>,
     backend: &'a str,
     backends: Vec<BackendView<'a>>,
     requests: u64,
     responses: StatusClasses,
+}
+
+#[derive(Serialize)]
+struct MiddlewareView<'a> {
+    name: &'a str,
+    /// Traefik's name for its type: `basicAuth`, `stripPrefix`...
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -87,6 +98,16 @@ pub fn routes(state: &SharedState) -> AdminResponse {
                 rule: &route.def.rule_text,
                 priority: route.def.priority,
                 pass_host_header: route.def.pass_host_header,
+                entry_points: &route.def.entry_points,
+                middlewares: route
+                    .def
+                    .middlewares
+                    .iter()
+                    .map(|def| MiddlewareView {
+                        name: &def.name,
+                        kind: def.middleware.kind(),
+                    })
+                    .collect(),
                 backend: &route.balancer.name,
                 backends: backend_views(&route.balancer),
                 requests: route.stats.total(),
@@ -218,6 +239,39 @@ pub fn overview(state: &SharedState) -> AdminResponse {
         connections_open: traffic.connections_open.load(Ordering::Relaxed),
         connections_accepted: traffic.connections_accepted.load(Ordering::Relaxed),
     })
+}
+
+#[derive(Serialize)]
+struct EntryPointView<'a> {
+    name: &'a str,
+    /// As bound: a configured port 0 shows the port the kernel chose.
+    address: SocketAddr,
+    is_default: bool,
+    /// Routes served here, in the current table.
+    routes: usize,
+    requests: u64,
+}
+
+/// The proxy's entry points, in configured order.
+pub fn entry_points(state: &SharedState) -> AdminResponse {
+    let table = state.published.table();
+    let views: Vec<EntryPointView<'_>> = state
+        .entry_points
+        .iter()
+        .enumerate()
+        .map(|(position, entry_point)| EntryPointView {
+            name: &entry_point.name,
+            address: entry_point.address,
+            is_default: entry_point.is_default,
+            routes: table
+                .routes()
+                .iter()
+                .filter(|route| route.def.entry_points.contains(&entry_point.name))
+                .count(),
+            requests: state.traffic.requests.of(position),
+        })
+        .collect();
+    json(&views)
 }
 
 #[derive(Serialize)]

@@ -97,6 +97,22 @@ impl Collector for StateCollector {
             &requests,
         )?;
 
+        let by_entry_point: Vec<(Labels, u64)> = state
+            .entry_points
+            .iter()
+            .enumerate()
+            .map(|(position, entry_point)| {
+                let labels = vec![("entrypoint", entry_point.name.clone())];
+                (labels, state.traffic.requests.of(position))
+            })
+            .collect();
+        counters(
+            &mut encoder,
+            "entrypoint_requests",
+            "Requests received, by the entry point they came in on",
+            &by_entry_point,
+        )?;
+
         let mut family = encoder.encode_descriptor(
             "request_duration_seconds",
             "Time to the response headers, by route",

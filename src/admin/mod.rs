@@ -89,6 +89,7 @@ fn route(
         "/api/services" => api::services(state),
         "/api/backends" => api::backends(state),
         "/api/discovery" => api::discovery(state),
+        "/api/entrypoints" => api::entry_points(state),
         "/api/version" => api::version(),
         "/api/overview" => api::overview(state),
         _ => text(StatusCode::NOT_FOUND, "404 page not found\n"),

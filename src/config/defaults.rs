@@ -8,7 +8,13 @@ use std::time::Duration;
 const ANY: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 
 pub const DOCKER_HOST: &str = "unix:///var/run/docker.sock";
-pub const LISTEN: SocketAddr = SocketAddr::new(ANY, 80);
+/// The one entry point when none is configured (`--listen ADDR` also names its entry point
+/// this).
+pub const ENTRY_POINT_NAME: &str = "web";
+pub const ENTRY_POINT_ADDRESS: SocketAddr = SocketAddr::new(ANY, 80);
+/// Routes that name no entry point are served on all of them unless `--default-entrypoints`
+/// says otherwise (as Traefik v3 when no entry point is `asDefault`).
+pub const DEFAULT_ENTRY_POINTS: &str = "all";
 pub const ADMIN_LISTEN: SocketAddr = SocketAddr::new(ANY, 8080);
 pub const LABEL_PREFIX: &str = "traefik";
 pub const EXPOSED_BY_DEFAULT: bool = true;

@@ -4,6 +4,7 @@
 //! are the flags' names without `--`.
 
 pub mod defaults;
+mod entry_points;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use defaults::{help, help_choice, with_default};
+pub use entry_points::EntryPointArg;
 
 use crate::discovery::{DockerEndpoint, PollSettings, TlsFiles};
 use crate::proxy::{AccessLogFormat, ProxySettings};
@@ -74,8 +76,13 @@ pub struct Options {
     /// Static routes file (TOML), reloaded when it changes.
     #[arg(long, env = "HAWSER_FILE")]
     pub file: Option<PathBuf>,
-    #[arg(long, env = "HAWSER_LISTEN", help = help("Proxy entry point", defaults::LISTEN))]
+    #[arg(long, env = "HAWSER_ENTRYPOINT", value_name = "NAME=ADDRESS", value_delimiter = ',', help = with_default("Proxy entry point, repeatable: NAME=IP:PORT or NAME=:PORT (every interface)", format!("{}={}", defaults::ENTRY_POINT_NAME, defaults::ENTRY_POINT_ADDRESS)))]
+    pub entrypoint: Option<Vec<EntryPointArg>>,
+    /// The older form of --entrypoint web=ADDR (one entry point, named web); not with --entrypoint.
+    #[arg(long, env = "HAWSER_LISTEN", value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
+    #[arg(long, env = "HAWSER_DEFAULT_ENTRYPOINTS", value_name = "NAME,...", value_delimiter = ',', help = help("Entry points that routes naming none are served on", defaults::DEFAULT_ENTRY_POINTS))]
+    pub default_entrypoints: Option<Vec<String>>,
     #[arg(long, env = "HAWSER_ADMIN_LISTEN", help = help("Admin API, dashboard and metrics", defaults::ADMIN_LISTEN))]
     pub admin_listen: Option<SocketAddr>,
     #[arg(long, env = "HAWSER_LABEL_PREFIX", help = help("Label prefix to read", defaults::LABEL_PREFIX))]
@@ -186,9 +193,21 @@ impl Options {
     }
 
     fn or(self, file: Options) -> Options {
+        // `--listen` and `--entrypoint` say the same thing: either one given by a flag or the
+        // environment replaces both of the file's.
+        let (listen, entrypoint) = if self.listen.is_some() || self.entrypoint.is_some() {
+            (self.listen, self.entrypoint)
+        } else {
+            (file.listen, file.entrypoint)
+        };
         macro_rules! merge {
             ($($field:ident),* $(,)?) => {
-                Options { config: self.config, $($field: self.$field.or(file.$field)),* }
+                Options {
+                    config: self.config,
+                    listen,
+                    entrypoint,
+                    $($field: self.$field.or(file.$field)),*
+                }
             };
         }
         merge!(
@@ -198,7 +217,7 @@ impl Options {
             docker_tls_key,
             no_docker,
             file,
-            listen,
+            default_entrypoints,
             admin_listen,
             label_prefix,
             network,
@@ -261,6 +280,8 @@ impl Options {
             return Err(ConfigError::Invalid("--workers must be at least 1".into()));
         }
         let admin_listen = self.admin_listen();
+        let (entry_points, routing_entry_points) =
+            entry_points::resolve(self.listen, self.entrypoint, self.default_entrypoints)?;
         let prefix = self
             .label_prefix
             .unwrap_or_else(|| defaults::LABEL_PREFIX.to_owned());
@@ -277,7 +298,7 @@ impl Options {
             log_level: self.log_level.unwrap_or_default(),
             log_format: self.log_format.unwrap_or_default(),
             proxy: ProxySettings {
-                listen: self.listen.unwrap_or(defaults::LISTEN),
+                entry_points,
                 workers,
                 header_read_timeout: or(self.header_read_timeout, defaults::HEADER_READ_TIMEOUT),
                 backend_connect_timeout: or(
@@ -310,6 +331,7 @@ impl Options {
                     self.backend_failure_cooldown,
                     defaults::BACKEND_FAILURE_COOLDOWN,
                 ),
+                entry_points: routing_entry_points,
             },
             poll: PollSettings {
                 quiet_interval: or(self.poll_interval, defaults::POLL_INTERVAL),
@@ -351,3 +373,7 @@ fn read_file(path: &Path) -> Result<Options, ConfigError> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+#[path = "entry_points_tests.rs"]
+mod entry_points_tests;

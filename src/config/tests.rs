@@ -15,7 +15,11 @@ fn defaults_match_the_documentation() {
     let settings = parse(&["--docker-host", "unix:///var/run/docker.sock"])
         .resolve()
         .expect("valid");
-    assert_eq!(settings.proxy.listen.to_string(), "0.0.0.0:80");
+    let [entry_point] = settings.proxy.entry_points.as_slice() else {
+        panic!("one entry point: {:?}", settings.proxy.entry_points)
+    };
+    assert_eq!(entry_point.name, "web");
+    assert_eq!(entry_point.address.to_string(), "0.0.0.0:80");
     assert_eq!(settings.admin_listen.to_string(), "0.0.0.0:8080");
     assert_eq!(settings.routing.labels.prefix, "traefik");
     assert!(settings.routing.labels.exposed_by_default);
@@ -67,7 +71,10 @@ fn flags_are_parsed_into_typed_values() {
     ])
     .resolve()
     .expect("valid");
-    assert_eq!(settings.proxy.listen.to_string(), "127.0.0.1:8000");
+    assert_eq!(
+        settings.proxy.entry_points[0].address.to_string(),
+        "127.0.0.1:8000"
+    );
     assert!(!settings.routing.labels.exposed_by_default);
     assert_eq!(settings.proxy.access_log, AccessLogFormat::Json);
     assert_eq!(settings.log_level, LogLevel::Debug);
@@ -101,7 +108,7 @@ fn the_config_file_fills_gaps_and_flags_win() {
         .resolve()
         .expect("valid");
     assert_eq!(
-        settings.proxy.listen.to_string(),
+        settings.proxy.entry_points[0].address.to_string(),
         "127.0.0.1:7000",
         "the flag wins"
     );

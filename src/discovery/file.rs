@@ -7,7 +7,25 @@
 //! rule = "Host: legacy.example.com"
 //! backends = ["192.168.2.10:8080", "192.168.2.11:8080"]
 //! # optional: priority = 10, pass_host_header = false, weight = 1
+//!
+//! # optional, run in this order around the route: Traefik v2/v3 middlewares, `type` as
+//! # Traefik names it and `options` as its labels would set them (a table for a map option,
+//! # a list for a list; an empty table for an option such as `ipStrategy = {}`)
+//! [[services.middlewares]]
+//! name = "auth"
+//! type = "basicAuth"
+//! options = { users = "test:$apr1$H6uskkkW$IgXLP6ewTrSuBkTrqE8wj/", removeHeader = true }
+//!
+//! [[services.middlewares]]
+//! name = "api-headers"
+//! type = "headers"
+//! [services.middlewares.options]
+//! customRequestHeaders = { X-Script-Name = "legacy" }
+//! accessControlAllowOriginList = ["https://example.org"]
 //! ```
+//!
+//! The options are checked when routes are compiled, as labels are: a service with a bad
+//! middleware is skipped with the reason.
 
 use std::collections::HashSet;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -20,7 +38,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use super::DiscoveryError;
-use crate::cluster::{ClusterSnapshot, StaticService};
+use crate::cluster::{ClusterSnapshot, StaticMiddleware, StaticService};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,6 +56,18 @@ struct ServiceEntry {
     priority: Option<u32>,
     pass_host_header: Option<bool>,
     weight: Option<u32>,
+    #[serde(default)]
+    middlewares: Vec<MiddlewareEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MiddlewareEntry {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    options: toml::Table,
 }
 
 /// Reads and validates the file. Rules are checked later, per service, like labels.
@@ -60,6 +90,24 @@ pub fn load(path: &Path) -> Result<Vec<StaticService>, DiscoveryError> {
             .map(|backend| resolve(backend))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|reason| error(format!("service {:?}: {reason}", entry.name)))?;
+        let middlewares = entry
+            .middlewares
+            .into_iter()
+            .map(|middleware| {
+                let mut options = Vec::new();
+                flatten("", &middleware.options, &mut options).map_err(|reason| {
+                    error(format!(
+                        "service {:?}, middleware {:?}: {reason}",
+                        entry.name, middleware.name
+                    ))
+                })?;
+                Ok(StaticMiddleware {
+                    name: middleware.name,
+                    kind: middleware.kind,
+                    options,
+                })
+            })
+            .collect::<Result<_, DiscoveryError>>()?;
         services.push(StaticService {
             name: entry.name,
             rule: entry.rule,
@@ -67,9 +115,58 @@ pub fn load(path: &Path) -> Result<Vec<StaticService>, DiscoveryError> {
             pass_host_header: entry.pass_host_header,
             weight: entry.weight,
             backends,
+            middlewares,
         });
     }
     Ok(services)
+}
+
+/// A middleware's options as the `key=value` pairs labels would give: nested tables joined
+/// with `.`, lists with `,`, scalars as text; an empty table is an empty value.
+fn flatten(
+    prefix: &str,
+    table: &toml::Table,
+    out: &mut Vec<(String, String)>,
+) -> Result<(), String> {
+    for (key, value) in table {
+        let key = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(nested) if nested.is_empty() => out.push((key, String::new())),
+            toml::Value::Table(nested) => flatten(&key, nested, out)?,
+            toml::Value::Array(items) => {
+                let items = items
+                    .iter()
+                    .map(|item| {
+                        scalar(item).ok_or_else(|| {
+                            format!(
+                                "option {key:?}: a list holds only strings, numbers or booleans"
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                out.push((key, items.join(",")));
+            }
+            scalar_value => match scalar(scalar_value) {
+                Some(text) => out.push((key, text)),
+                None => return Err(format!("option {key:?}: a date is not a middleware option")),
+            },
+        }
+    }
+    Ok(())
+}
+
+fn scalar(value: &toml::Value) -> Option<String> {
+    match value {
+        toml::Value::String(text) => Some(text.clone()),
+        toml::Value::Integer(number) => Some(number.to_string()),
+        toml::Value::Float(number) => Some(number.to_string()),
+        toml::Value::Boolean(flag) => Some(flag.to_string()),
+        _ => None,
+    }
 }
 
 /// `host:port` or `http://host:port`; a name resolves to its first address, once, at load.
@@ -179,6 +276,66 @@ mod tests {
         assert_eq!(services[0].backends[2].port(), 9001);
         assert_eq!(services[1].priority, Some(7));
         assert_eq!(services[1].pass_host_header, Some(false));
+    }
+
+    #[test]
+    fn middlewares_are_read_in_order_with_their_options_flattened() {
+        let file = write(
+            r#"
+            [[services]]
+            name = "api"
+            rule = "PathPrefix: /api"
+            backends = ["127.0.0.1:9000"]
+
+            [[services.middlewares]]
+            name = "auth"
+            type = "basicAuth"
+            options = { users = "test:$apr1$H6uskkkW$IgXLP6ewTrSuBkTrqE8wj/", removeHeader = true }
+
+            [[services.middlewares]]
+            name = "limit"
+            type = "rateLimit"
+            [services.middlewares.options]
+            average = 10
+            sourceCriterion = { ipStrategy = {} }
+            customRequestHeaders = { X-Script-Name = "api" }
+            prefixes = ["/a", "/b"]
+            "#,
+        );
+        let services = load(file.path()).expect("valid file");
+        let middlewares = &services[0].middlewares;
+        assert_eq!(middlewares.len(), 2);
+        assert_eq!(
+            (middlewares[0].name.as_str(), middlewares[0].kind.as_str()),
+            ("auth", "basicAuth")
+        );
+        let mut options = middlewares[1].options.clone();
+        options.sort();
+        let expected = [
+            ("average", "10"),
+            ("customRequestHeaders.X-Script-Name", "api"),
+            ("prefixes", "/a,/b"),
+            ("sourceCriterion.ipStrategy", ""),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect();
+        assert_eq!(options, expected);
+    }
+
+    #[test]
+    fn bad_middleware_entries_are_errors() {
+        let base = "[[services]]\nname=\"a\"\nrule=\"P\"\nbackends=[]\n[[services.middlewares]]\nname=\"m\"\n";
+        for (extra, expected) in [
+            ("", "type"),
+            ("type=\"headers\"\nopts={}\n", "opts"),
+            ("type=\"headers\"\noptions={ a = [{ b = 1 }] }\n", "\"a\""),
+        ] {
+            let file = write(&format!("{base}{extra}"));
+            let err = load(file.path()).expect_err(extra).to_string();
+            assert!(err.contains(expected), "{extra:?}: {err}");
+        }
     }
 
     #[test]

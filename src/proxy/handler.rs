@@ -37,11 +37,14 @@ pub struct Handler {
     pub worker: usize,
 }
 
-/// The two ends of the client's TCP connection.
+/// The two ends of the client's TCP connection, and the entry point it came in on.
 #[derive(Clone, Copy, Debug)]
 pub struct Connection {
     pub peer: SocketAddr,
     pub local: SocketAddr,
+    /// The entry point's position in [`ProxySettings::entry_points`], which is also the
+    /// routing table's.
+    pub entry_point: usize,
 }
 
 /// A request rewritten for the backend, and what answering it needs.
@@ -60,9 +63,10 @@ impl Handler {
         connection: Connection,
     ) -> Response<ProxyBody> {
         let started = Instant::now();
-        self.state.traffic.requests.add(self.worker);
+        let requests = &self.state.traffic.requests;
+        requests.add(connection.entry_point, self.worker);
         let mut entry = self.log_entry(&request, connection, started);
-        let response = match self.find_route(&request) {
+        let response = match self.find_route(&request, connection.entry_point) {
             None => self.not_found(&request, started),
             Some(route) => {
                 let response = self.proxy(&route, request, connection).await;
@@ -109,8 +113,8 @@ impl Handler {
         })
     }
 
-    /// The highest-priority route of the current table that matches.
-    fn find_route(&self, request: &Request<Incoming>) -> Option<Arc<Route>> {
+    /// The highest-priority route of the current table served on the entry point that matches.
+    fn find_route(&self, request: &Request<Incoming>, entry_point: usize) -> Option<Arc<Route>> {
         let table = self.state.published.table();
         let host = canonical_host(request_host(request));
         let view = RequestView {
@@ -120,7 +124,7 @@ impl Handler {
             query: request.uri().query(),
             headers: request.headers(),
         };
-        table.lookup(&view).cloned()
+        table.lookup(entry_point, &view).cloned()
     }
 
     fn not_found(&self, request: &Request<Incoming>, started: Instant) -> Response<ProxyBody> {

@@ -1,7 +1,8 @@
 //! The HTTP proxy, in the order a request goes through it (each module uses only those
 //! below it):
 //!
-//! - [`server`] accepts connections (one runtime per worker, HTTP/1.1 and h2c);
+//! - [`server`] accepts connections (one runtime per worker, a listener per entry point,
+//!   HTTP/1.1 and h2c);
 //! - [`handler`] takes one request through its steps: match a route in the published table,
 //!   rewrite it ([`headers`]: hop-by-hop removal and `X-Forwarded-*`), forward, answer
 //!   ([`error`] for 404/502/503/504), log ([`access_log`]);
@@ -40,8 +41,9 @@ const BUFFER_LIMIT: usize = 64 * 1024;
 /// How the proxy listens, times out and retries.
 #[derive(Clone, Debug)]
 pub struct ProxySettings {
-    pub listen: SocketAddr,
-    /// Worker threads, each with its own listener and upstream pool.
+    /// Never empty; routing knows the same entry points by the same positions.
+    pub entry_points: Vec<EntryPoint>,
+    /// Worker threads, each with its own listener per entry point and its own upstream pool.
     pub workers: usize,
     /// For a client to send a request's headers; it also closes idle HTTP/1.1 keep-alive
     /// connections (hyper counts the idle wait as part of reading the next request head).
@@ -60,6 +62,13 @@ pub struct ProxySettings {
     /// Clients whose `X-Forwarded-*` headers are believed.
     pub trusted_proxies: Vec<IpNet>,
     pub access_log: AccessLogFormat,
+}
+
+/// A named address the proxy accepts requests on; routes say which ones they are served on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntryPoint {
+    pub name: String,
+    pub address: SocketAddr,
 }
 
 impl ProxySettings {

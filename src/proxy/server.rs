@@ -1,10 +1,11 @@
 //! Accepting connections: one single-threaded runtime per worker thread, each with its own
-//! `SO_REUSEPORT` listener and its own upstream pool, so requests never hop between threads and
-//! workers share nothing but the routing table and counters.
+//! `SO_REUSEPORT` listener on every entry point and its own upstream pool, so requests never
+//! hop between threads and workers share nothing but the routing table and counters.
 //!
-//! Every connection speaks HTTP/1.1 or HTTP/2 (prior knowledge), decided by its first bytes.
-//! On shutdown each worker stops accepting, asks its connections to finish (HTTP/1 keep-alive
-//! off, HTTP/2 GOAWAY) and waits up to the grace period.
+//! Every connection speaks HTTP/1.1 or HTTP/2 (prior knowledge), decided by its first bytes,
+//! and knows the entry point it came in on. On shutdown each worker stops accepting on every
+//! entry point, asks its connections to finish (HTTP/1 keep-alive off, HTTP/2 GOAWAY) and waits
+//! up to the grace period.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -17,6 +18,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use socket2::{Domain, Socket, Type};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
@@ -51,8 +53,8 @@ type RequestFuture = std::pin::Pin<
     >,
 >;
 
-/// Binds one listener per worker on the same address. Port 0 is resolved by the first bind
-/// and reused by the others.
+/// Binds one listener per worker on an entry point's address. Port 0 is resolved by the first
+/// bind and reused by the others, so each entry point has one port.
 pub fn bind(address: SocketAddr, workers: usize) -> io::Result<Vec<StdListener>> {
     let first = bind_one(address)?;
     let bound = first.local_addr()?;
@@ -77,17 +79,21 @@ fn bind_one(address: SocketAddr) -> io::Result<StdListener> {
     Ok(socket.into())
 }
 
-/// Starts one thread per listener; each returns when its connections are done or the grace
-/// period is over.
+/// Listeners of every entry point (outer: by entry point position; inner: one per worker).
+pub type EntryPointListeners = Vec<Vec<StdListener>>;
+
+/// Starts one thread per worker, serving one listener of each entry point; each returns when
+/// its connections are done or the grace period is over.
 pub fn spawn_workers(
-    listeners: Vec<StdListener>,
+    listeners: EntryPointListeners,
     state: Arc<SharedState>,
     settings: Arc<ProxySettings>,
     access_log: Option<AccessLog>,
     shutdown: CancellationToken,
 ) -> io::Result<Vec<std::thread::JoinHandle<()>>> {
-    let mut threads = Vec::with_capacity(listeners.len());
-    for (index, listener) in listeners.into_iter().enumerate() {
+    let by_worker = per_worker(listeners);
+    let mut threads = Vec::with_capacity(by_worker.len());
+    for (index, listeners) in by_worker.into_iter().enumerate() {
         let state = state.clone();
         let settings = settings.clone();
         let access_log = access_log.clone();
@@ -113,9 +119,7 @@ pub fn spawn_workers(
                         access_log,
                         worker: index,
                     });
-                    if let Err(err) = serve(listener, handler, &settings, shutdown).await {
-                        warn!(error = %err, "proxy worker stopped");
-                    }
+                    serve(listeners, handler, &settings, shutdown).await;
                 });
             })?;
         threads.push(thread);
@@ -123,51 +127,57 @@ pub fn spawn_workers(
     Ok(threads)
 }
 
+/// Regroups listeners by worker: each worker gets one of every entry point's, with the entry
+/// point's position.
+fn per_worker(listeners: EntryPointListeners) -> Vec<Vec<(usize, StdListener)>> {
+    let mut by_worker: Vec<Vec<(usize, StdListener)>> = Vec::new();
+    for (entry_point, listeners) in listeners.into_iter().enumerate() {
+        for (worker, listener) in listeners.into_iter().enumerate() {
+            if by_worker.len() <= worker {
+                by_worker.resize_with(worker + 1, Vec::new);
+            }
+            by_worker[worker].push((entry_point, listener));
+        }
+    }
+    by_worker
+}
+
+/// One worker: accepts on each of its listeners until shutdown, then drains the connections
+/// of all of them together.
 async fn serve(
-    listener: StdListener,
+    listeners: Vec<(usize, StdListener)>,
     handler: Arc<Handler>,
     settings: &ProxySettings,
     shutdown: CancellationToken,
-) -> io::Result<()> {
-    let listener = TcpListener::from_std(listener)?;
-    let local = listener.local_addr()?;
+) {
     let protocols = Arc::new(Protocols::new(settings));
     let connections = TaskTracker::new();
-    let mut accept_errors = 0u32;
-    loop {
-        let accepted = tokio::select! {
-            () = shutdown.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        let (stream, peer) = match accepted {
-            Ok(accepted) => {
-                accept_errors = 0;
-                accepted
-            }
+    let mut accepting = JoinSet::new();
+    for (entry_point, listener) in listeners {
+        let name = entry_point_name(settings, entry_point);
+        let listener = match TcpListener::from_std(listener) {
+            Ok(listener) => listener,
             Err(err) => {
-                // Out of file descriptors, or the like: back off instead of spinning.
-                accept_errors += 1;
-                if accept_errors == 1 {
-                    warn!(error = %err, "accepting connections failed; backing off");
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                warn!(entry_point = name, error = %err, "proxy worker cannot accept here");
                 continue;
             }
         };
-        let _ = stream.set_nodelay(true);
-        let traffic = &handler.state.traffic;
-        traffic.connections_accepted.fetch_add(1, Ordering::Relaxed);
-        traffic.connections_open.fetch_add(1, Ordering::Relaxed);
-        let connection = Connection { peer, local };
-        connections.spawn(serve_connection(
-            stream,
-            connection,
-            handler.clone(),
-            protocols.clone(),
-            shutdown.clone(),
+        accepting.spawn(accept(
+            listener,
+            entry_point,
+            Accepting {
+                handler: handler.clone(),
+                protocols: protocols.clone(),
+                connections: connections.clone(),
+                shutdown: shutdown.clone(),
+            },
         ));
     }
-    drop(listener);
+    while let Some(stopped) = accepting.join_next().await {
+        if let Err(err) = stopped {
+            warn!(error = %err, "an accept loop ended abnormally");
+        }
+    }
     connections.close();
     let open = connections.len();
     if open > 0 {
@@ -179,7 +189,71 @@ async fn serve(
             warn!("grace period over; closing the connections still open");
         }
     }
-    Ok(())
+}
+
+fn entry_point_name(settings: &ProxySettings, entry_point: usize) -> &str {
+    settings
+        .entry_points
+        .get(entry_point)
+        .map_or("?", |entry_point| entry_point.name.as_str())
+}
+
+/// What every accept loop of a worker shares.
+struct Accepting {
+    handler: Arc<Handler>,
+    protocols: Arc<Protocols>,
+    connections: TaskTracker,
+    shutdown: CancellationToken,
+}
+
+/// Accepts on one entry point's listener until shutdown; its connections join the worker's.
+async fn accept(listener: TcpListener, entry_point: usize, worker: Accepting) {
+    let local = match listener.local_addr() {
+        Ok(local) => local,
+        Err(err) => {
+            warn!(error = %err, "proxy listener has no address");
+            return;
+        }
+    };
+    let mut accept_errors = 0u32;
+    loop {
+        let accepted = tokio::select! {
+            () = worker.shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => {
+                accept_errors = 0;
+                accepted
+            }
+            Err(err) => {
+                // Out of file descriptors, or the like: back off instead of spinning.
+                accept_errors += 1;
+                if accept_errors == 1 {
+                    let name = entry_point_name(&worker.handler.settings, entry_point);
+                    warn!(entry_point = name, error = %err, "accepting connections failed; backing off");
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let traffic = &worker.handler.state.traffic;
+        traffic.connections_accepted.fetch_add(1, Ordering::Relaxed);
+        traffic.connections_open.fetch_add(1, Ordering::Relaxed);
+        let connection = Connection {
+            peer,
+            local,
+            entry_point,
+        };
+        worker.connections.spawn(serve_connection(
+            stream,
+            connection,
+            worker.handler.clone(),
+            worker.protocols.clone(),
+            worker.shutdown.clone(),
+        ));
+    }
 }
 
 /// The two ways a client may speak: HTTP/1.1, or HTTP/2 with prior knowledge (h2c).

@@ -11,12 +11,16 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::SkipReason;
-use super::middleware::MiddlewareDef;
+use super::entry_points::{self, EntryPoints};
+use super::middleware::{Middleware, MiddlewareDef};
 use super::network::choose_network;
+use super::options::Options;
 use super::report::{ServiceReport, ServiceStatus, TaskReport};
 use super::rule::Rule;
 use super::traefik_v1::{LabelSettings, ServiceLabels, parse_rule, parse_service_labels};
-use crate::cluster::{ClusterSnapshot, Network, Node, Service, StaticService, Task};
+use crate::cluster::{
+    ClusterSnapshot, Network, Node, Service, StaticMiddleware, StaticService, Task,
+};
 
 /// Settings that change how a snapshot becomes routes.
 #[derive(Clone, Debug)]
@@ -26,6 +30,8 @@ pub struct RoutingSettings {
     pub default_network: Option<String>,
     /// How long a backend that got no response is passed over (zero: never).
     pub failure_cooldown: Duration,
+    /// The proxy's entry points: routes are checked against their names.
+    pub entry_points: EntryPoints,
 }
 
 /// Everything that decides where requests go. Two equal specs route identically.
@@ -39,6 +45,8 @@ pub struct RoutingSpec {
     pub warnings: Vec<ServiceWarning>,
     /// Passive health: how long a backend that got no response is passed over.
     pub failure_cooldown: Duration,
+    /// What the routes' entry points refer to (positions are what the table indexes by).
+    pub entry_points: EntryPoints,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -53,6 +61,9 @@ pub struct RouteDef {
     pub balancer: String,
     /// Run in this order around forwarding (chains already flattened).
     pub middlewares: Vec<MiddlewareDef>,
+    /// The entry points the route is served on, by name, as its labels say; empty means the
+    /// default ones. Once compiled: the configured ones it is served on, never empty.
+    pub entry_points: Vec<String>,
 }
 
 /// One address requests can be sent to.
@@ -113,6 +124,7 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
 
     let mut compiled = Compiled::default();
     compiled.spec.failure_cooldown = settings.failure_cooldown;
+    compiled.spec.entry_points = settings.entry_points.clone();
     for service in services {
         let tasks = tasks_by_service
             .get(service.id.as_str())
@@ -128,6 +140,7 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
     for service in &snapshot.static_services {
         compile_static_service(service, &mut compiled);
     }
+    entry_points::attach(&mut compiled);
     finish(&mut compiled.spec);
     compiled
 }
@@ -225,7 +238,8 @@ fn compile_swarm_service(
                     priority: route.priority,
                     pass_host_header: route.pass_host_header,
                     balancer: route.backend,
-                    middlewares: Vec::new(),
+                    middlewares: route.middlewares,
+                    entry_points: route.entry_points,
                 });
             }
         }
@@ -246,9 +260,20 @@ fn is_routable(task: &Task, nodes: &HashMap<&str, &Node>) -> bool {
 fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
     let name = format!("{}@file", service.name);
     let mut report = ServiceReport::for_static(service, &name);
-    match parse_rule(&service.rule) {
-        Err(err) => {
-            let reason = SkipReason::BadStaticService(format!("rule {:?}: {err}", service.rule));
+    let parsed = parse_rule(&service.rule)
+        .map_err(|err| format!("rule {:?}: {err}", service.rule))
+        .and_then(|rule| {
+            let mut warnings = Vec::new();
+            let middlewares = service
+                .middlewares
+                .iter()
+                .map(|middleware| static_middleware(&service.name, middleware, &mut warnings))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((rule, middlewares, warnings))
+        });
+    match parsed {
+        Err(reason) => {
+            let reason = SkipReason::BadStaticService(reason);
             compiled.spec.skipped.push(SkippedService {
                 service: name.clone(),
                 reason: reason.to_string(),
@@ -256,7 +281,14 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
             });
             report.status = ServiceStatus::skipped(&reason);
         }
-        Ok(rule) => {
+        Ok((rule, middlewares, warnings)) => {
+            for message in warnings {
+                report.warnings.push(message.clone());
+                compiled.spec.warnings.push(ServiceWarning {
+                    service: name.clone(),
+                    message,
+                });
+            }
             let weight = service.weight.unwrap_or(1);
             let backends = service.backends.iter().map(|&address| BackendDef {
                 task_id: None,
@@ -286,11 +318,36 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
                 priority,
                 pass_host_header: service.pass_host_header.unwrap_or(true),
                 balancer: name,
-                middlewares: Vec::new(),
+                middlewares,
+                entry_points: Vec::new(),
             });
         }
     }
     compiled.services.push(report);
+}
+
+/// A static service's middleware, read as its labels would be; `name@file`.
+fn static_middleware(
+    service: &str,
+    middleware: &StaticMiddleware,
+    warnings: &mut Vec<String>,
+) -> Result<MiddlewareDef, String> {
+    let prefix = format!("services.{service}.middlewares.{}.options", middleware.name);
+    let labels: Vec<String> = middleware
+        .options
+        .iter()
+        .map(|(key, _)| format!("{prefix}.{key}"))
+        .collect();
+    let mut options = Options::new(prefix.clone());
+    for ((key, value), label) in middleware.options.iter().zip(&labels) {
+        options.push(key, label, value);
+    }
+    let parsed = Middleware::parse(&middleware.kind, &options).map_err(|err| err.to_string())?;
+    warnings.extend(options.warnings());
+    Ok(MiddlewareDef {
+        name: format!("{}@file", middleware.name),
+        middleware: parsed,
+    })
 }
 
 /// Orders routes by priority (ties by name, so the order never depends on the API's order),
@@ -307,22 +364,35 @@ fn finish(spec: &mut RoutingSpec) {
         let mut seen = std::collections::HashSet::new();
         backends.retain(|backend| seen.insert(backend.address));
     }
-    let mut first_with_rule: HashMap<(&str, u32), &str> = HashMap::new();
+    // Routes on different entry points never compete for a request.
+    let mut first_with_rule: HashMap<(&str, u32, &str), &str> = HashMap::new();
     let mut shadowed = Vec::new();
     for route in &spec.routes {
-        let key = (route.rule_text.as_str(), route.priority);
-        match first_with_rule.get(&key) {
-            Some(winner) => shadowed.push(ServiceWarning {
+        let keys = route.entry_points.iter().map(|entry_point| {
+            (
+                route.rule_text.as_str(),
+                route.priority,
+                entry_point.as_str(),
+            )
+        });
+        let mut winner = None;
+        for key in keys {
+            match first_with_rule.get(&key) {
+                Some(first) => winner = winner.or(Some(*first)),
+                None => {
+                    first_with_rule.insert(key, &route.name);
+                }
+            }
+        }
+        if let Some(winner) = winner {
+            shadowed.push(ServiceWarning {
                 service: route.service.clone(),
                 message: format!(
                     "route {} has the same rule and priority as route {winner}, which wins; \
                      set a frontend.priority to choose",
                     route.name
                 ),
-            }),
-            None => {
-                first_with_rule.insert(key, &route.name);
-            }
+            });
         }
     }
     spec.warnings.extend(shadowed);

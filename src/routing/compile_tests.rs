@@ -13,6 +13,7 @@ pub(crate) fn settings() -> RoutingSettings {
         },
         default_network: None,
         failure_cooldown: std::time::Duration::from_secs(1),
+        entry_points: EntryPoints::new([("web".to_owned(), true)]),
     }
 }
 
@@ -96,6 +97,10 @@ impl Swarm {
 
     pub fn compile(&self) -> Compiled {
         compile(&self.snapshot, &settings())
+    }
+
+    pub fn compile_with(&self, settings: &RoutingSettings) -> Compiled {
+        compile(&self.snapshot, settings)
     }
 }
 
@@ -256,6 +261,7 @@ fn static_services_route_to_fixed_addresses() {
         pass_host_header: Some(false),
         weight: None,
         backends: vec!["127.0.0.1:9000".parse().expect("addr")],
+        middlewares: Vec::new(),
     });
     swarm.snapshot.static_services.push(StaticService {
         name: "typo".into(),
@@ -264,6 +270,7 @@ fn static_services_route_to_fixed_addresses() {
         pass_host_header: None,
         weight: None,
         backends: vec![],
+        middlewares: Vec::new(),
     });
     let compiled = swarm.compile();
     assert_eq!(compiled.spec.routes.len(), 1);
@@ -288,4 +295,72 @@ fn compiling_is_deterministic_whatever_the_api_order() {
     reversed.snapshot.services = forward.snapshot.services.iter().rev().cloned().collect();
     reversed.snapshot.tasks = forward.snapshot.tasks.iter().rev().cloned().collect();
     assert_eq!(forward.compile().spec, reversed.compile().spec);
+}
+
+#[test]
+fn static_services_carry_their_middlewares_or_are_skipped_for_a_bad_one() {
+    let service = |name: &str, middlewares: Vec<crate::cluster::StaticMiddleware>| StaticService {
+        name: name.into(),
+        rule: "PathPrefix: /".into(),
+        priority: None,
+        pass_host_header: None,
+        weight: None,
+        backends: vec!["127.0.0.1:9000".parse().expect("addr")],
+        middlewares,
+    };
+    let middleware =
+        |name: &str, kind: &str, options: &[(&str, &str)]| crate::cluster::StaticMiddleware {
+            name: name.into(),
+            kind: kind.into(),
+            options: options
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+    let mut swarm = Swarm::new();
+    swarm.snapshot.static_services.push(service(
+        "good",
+        vec![
+            middleware("strip", "stripPrefixRegex", &[("regex", "^/v[0-9]+")]),
+            middleware("old", "ipWhiteList", &[("sourceRange", "127.0.0.1")]),
+        ],
+    ));
+    swarm.snapshot.static_services.push(service(
+        "bad",
+        vec![middleware("auth", "basicAuth", &[("users", "nohash")])],
+    ));
+    let compiled = swarm.compile();
+    let route = &compiled.spec.routes[0];
+    assert_eq!(route.name, "good@file");
+    let names: Vec<(&str, &str)> = route
+        .middlewares
+        .iter()
+        .map(|def| (def.name.as_str(), def.middleware.kind()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("strip@file", "stripPrefixRegex"),
+            ("old@file", "ipWhiteList")
+        ]
+    );
+    assert!(
+        compiled
+            .spec
+            .warnings
+            .iter()
+            .any(|warning| warning.service == "good@file"
+                && warning.message.contains("ipWhiteList is deprecated")),
+        "{:?}",
+        compiled.spec.warnings
+    );
+    let skipped = &compiled.spec.skipped[0];
+    assert_eq!(skipped.service, "bad@file");
+    assert!(
+        skipped
+            .reason
+            .contains("services.bad.middlewares.auth.options.users"),
+        "{}",
+        skipped.reason
+    );
 }

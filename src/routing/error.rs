@@ -105,6 +105,17 @@ pub enum SkipReason {
         "not attached to any network other than ingress, so its tasks have no address hawser can reach"
     )]
     NoNetwork,
+    #[error(
+        "route {route}: {what} (configured: {configured}), so the route is not served; \
+         --entrypoint NAME=ADDRESS adds an entry point"
+    )]
+    NoEntryPoint {
+        route: String,
+        what: String,
+        configured: String,
+    },
+    #[error("label {label}: {reason}")]
+    BadOption { label: String, reason: String },
     #[error("static service: {0}")]
     BadStaticService(String),
 }

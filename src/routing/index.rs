@@ -1,4 +1,5 @@
-//! Finds the routes a request could match without trying every route.
+//! Finds the routes a request could match without trying every route. The table keeps one
+//! index per entry point, holding the routes served there.
 //!
 //! Routes are filed by the hosts their rule requires (or under "any host"), then by the literal
 //! path prefix their rule requires (or the empty prefix). A lookup hashes the request's host

@@ -8,6 +8,7 @@
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
 //!   request, its logic; [`options`] reads an object's labels the way Traefik does;
 //! - [`network`] chooses which network a service's tasks are reached on;
+//! - [`entry_points`] names the proxy's entry points and decides which each route is served on;
 //! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`], one service at a time, and
 //!   [`report`] into the per-service view operators read; [`error`](SkipReason) says why a
 //!   service or rule was rejected;
@@ -16,6 +17,7 @@
 
 pub mod balance;
 pub mod compile;
+pub mod entry_points;
 mod error;
 pub mod host;
 pub mod index;
@@ -31,6 +33,7 @@ pub mod table;
 pub mod traefik_v1;
 
 pub use compile::{Compiled, RoutingSettings, RoutingSpec, compile};
+pub use entry_points::EntryPoints;
 pub use error::{RuleError, SkipReason};
 pub use report::ServiceReport;
 pub use rule::RequestView;

@@ -2,8 +2,11 @@
 //! the way Traefik's label decoder reads them: keys case-insensitive, lists split on commas and
 //! trimmed, a bare integer duration in seconds, Go's boolean spellings. Every option must be
 //! used by the object that reads them: one left over is a typo, and an error that names it.
+//! An option accepted but worth an operator's attention (deprecated, ignored) leaves a warning
+//! for whoever reads the labels to report ([`Options::warnings`]).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
 use thiserror::Error;
@@ -34,6 +37,8 @@ pub struct Options<'a> {
     entries: Vec<Entry<'a>>,
     /// The object's own label prefix, for errors about options that are missing.
     prefix: String,
+    /// Shared with the [`Options::nested`] objects, so that their warnings reach the reader.
+    warnings: Rc<RefCell<Vec<String>>>,
 }
 
 impl<'a> Options<'a> {
@@ -42,6 +47,7 @@ impl<'a> Options<'a> {
         Options {
             entries: Vec::new(),
             prefix: prefix.into(),
+            warnings: Rc::default(),
         }
     }
 
@@ -64,6 +70,7 @@ impl<'a> Options<'a> {
     pub fn label_of(&self, key: &str) -> String {
         match self.find(key) {
             Some(entry) => entry.label.to_owned(),
+            None if key.is_empty() => self.prefix.clone(),
             None if self.prefix.is_empty() => key.to_owned(),
             None => format!("{}.{key}", self.prefix),
         }
@@ -175,10 +182,22 @@ impl<'a> Options<'a> {
             .collect()
     }
 
+    /// Records that `key` (`""`: the object itself) is accepted but deserves attention.
+    pub fn warn(&self, key: &str, message: impl Into<String>) {
+        let warning = format!("label {}: {}", self.label_of(key), message.into());
+        self.warnings.borrow_mut().push(warning);
+    }
+
+    /// The warnings recorded while the options (and the objects nested in them) were read.
+    pub fn warnings(&self) -> Vec<String> {
+        self.warnings.borrow().clone()
+    }
+
     /// The options under `key.`, as an object of their own (a health check's, a cookie's).
     pub fn nested(&self, key: &str) -> Options<'a> {
         let nested = format!("{}.", key.to_ascii_lowercase());
         let mut options = Options::new(format!("{}.{key}", self.prefix));
+        options.warnings = Rc::clone(&self.warnings);
         for entry in &self.entries {
             if entry.key.starts_with(&nested) {
                 entry.used.set(true);
@@ -312,6 +331,21 @@ mod tests {
         assert!(options.enabled("tls"), "a child option creates the object");
         assert!(options.enabled("empty"));
         assert!(!options.enabled("absent"));
+    }
+
+    #[test]
+    fn warnings_of_nested_objects_reach_the_reader() {
+        let pairs = [("sslRedirect", "true"), ("cookie.name", "x")];
+        let options = options(&pairs);
+        options.warn("sslRedirect", "is ignored");
+        options.nested("cookie").warn("", "is odd");
+        assert_eq!(
+            options.warnings(),
+            [
+                "label sslRedirect: is ignored",
+                "label traefik.http.middlewares.m.headers.cookie: is odd"
+            ]
+        );
     }
 
     #[test]

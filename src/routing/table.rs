@@ -1,5 +1,5 @@
 //! The immutable routing table the proxy reads: routes in priority order, the balancers they
-//! send to, the lookup index, and the spec it was built from.
+//! send to, one lookup index per entry point, and the spec it was built from.
 //!
 //! A table is never modified. The publisher builds a new one from a new spec and publishes it
 //! whole (see [`crate::published`]); requests in flight keep the table they started with.
@@ -25,7 +25,9 @@ pub struct RoutingTable {
     pub built_at: SystemTime,
     pub spec: RoutingSpec,
     routes: Vec<Arc<Route>>,
-    index: RouteIndex,
+    /// By entry point position (see [`EntryPoints`](super::entry_points::EntryPoints)): the
+    /// routes served there.
+    indexes: Vec<RouteIndex>,
 }
 
 /// A route as the proxy uses it.
@@ -68,15 +70,19 @@ impl RoutingTable {
                 (name.as_str(), Arc::new(balancer))
             })
             .collect();
-        let mut index = RouteIndex::default();
+        let mut indexes: Vec<RouteIndex> = (0..spec.entry_points.len())
+            .map(|_| RouteIndex::default())
+            .collect();
         let mut routes = Vec::with_capacity(spec.routes.len());
         for (rank, def) in spec.routes.iter().enumerate() {
             let rank = u32::try_from(rank).unwrap_or(u32::MAX);
-            index.insert(
-                rank,
-                def.rule.expr.required_hosts(),
-                def.rule.expr.required_path_prefixes(),
-            );
+            let hosts = def.rule.expr.required_hosts();
+            let prefixes = def.rule.expr.required_path_prefixes();
+            for position in spec.entry_points.resolve(&def.entry_points).known {
+                if let Some(index) = indexes.get_mut(position) {
+                    index.insert(rank, hosts.clone(), prefixes.clone());
+                }
+            }
             let balancer = balancers
                 .get(def.balancer.as_str())
                 .cloned()
@@ -105,13 +111,15 @@ impl RoutingTable {
             built_at: SystemTime::now(),
             spec,
             routes,
-            index,
+            indexes,
         }
     }
 
-    /// The highest-priority route matching the request.
-    pub fn lookup(&self, request: &RequestView<'_>) -> Option<&Arc<Route>> {
-        let rank = self.index.find(request, |rank| {
+    /// The highest-priority route served on the entry point (its position in the configured
+    /// list) that matches the request; none for an entry point that is not configured.
+    pub fn lookup(&self, entry_point: usize, request: &RequestView<'_>) -> Option<&Arc<Route>> {
+        let index = self.indexes.get(entry_point)?;
+        let rank = index.find(request, |rank| {
             self.routes[rank as usize].def.rule.matches(request)
         })?;
         self.routes.get(rank as usize)

@@ -4,6 +4,7 @@ use std::time::Duration;
 use http::{HeaderMap, Method};
 
 use super::*;
+use crate::routing::EntryPoints;
 use crate::routing::traefik_v1::parse_rule;
 
 fn route(name: &str, rule: &str, priority: u32) -> RouteDef {
@@ -16,7 +17,16 @@ fn route(name: &str, rule: &str, priority: u32) -> RouteDef {
         pass_host_header: true,
         balancer: name.into(),
         middlewares: Vec::new(),
+        entry_points: Vec::new(),
     }
+}
+
+/// `web` and `admin`, both default unless `admin_is_default` is false.
+fn web_and_admin(admin_is_default: bool) -> EntryPoints {
+    EntryPoints::new([
+        ("web".to_owned(), true),
+        ("admin".to_owned(), admin_is_default),
+    ])
 }
 
 fn table(routes: Vec<RouteDef>) -> RoutingTable {
@@ -27,12 +37,23 @@ fn table(routes: Vec<RouteDef>) -> RoutingTable {
     let spec = RoutingSpec {
         routes,
         balancers,
+        entry_points: web_and_admin(true),
         ..RoutingSpec::default()
     };
     RoutingTable::build(spec, 1, &StatsRegistry::default())
 }
 
+/// The route found for a request on entry point `web`.
 fn find<'t>(table: &'t RoutingTable, host: &str, path: &str) -> Option<&'t str> {
+    find_on(table, 0, host, path)
+}
+
+fn find_on<'t>(
+    table: &'t RoutingTable,
+    entry_point: usize,
+    host: &str,
+    path: &str,
+) -> Option<&'t str> {
     let headers = HeaderMap::new();
     let request = RequestView {
         method: &Method::GET,
@@ -41,7 +62,45 @@ fn find<'t>(table: &'t RoutingTable, host: &str, path: &str) -> Option<&'t str> 
         query: None,
         headers: &headers,
     };
-    table.lookup(&request).map(|route| route.def.name.as_str())
+    table
+        .lookup(entry_point, &request)
+        .map(|route| route.def.name.as_str())
+}
+
+#[test]
+fn each_entry_point_finds_only_the_routes_served_on_it() {
+    let on = |name: &str, rule: &str, priority: u32, entry_points: &[&str]| RouteDef {
+        entry_points: entry_points.iter().map(|name| (*name).to_owned()).collect(),
+        ..route(name, rule, priority)
+    };
+    let mut spec = RoutingSpec {
+        routes: vec![
+            on("admin-api", "PathPrefix: /api", 30, &["admin"]),
+            on("web-api", "PathPrefix: /api", 20, &["web"]),
+            on("everywhere", "PathPrefix: /", 10, &[]),
+            on("unknown", "PathPrefix: /", 40, &["nowhere"]),
+        ],
+        entry_points: web_and_admin(false),
+        ..RoutingSpec::default()
+    };
+    let table = RoutingTable::build(spec.clone(), 1, &StatsRegistry::default());
+    assert_eq!(find_on(&table, 0, "a.test", "/api/x"), Some("web-api"));
+    assert_eq!(find_on(&table, 1, "a.test", "/api/x"), Some("admin-api"));
+    assert_eq!(find_on(&table, 0, "a.test", "/other"), Some("everywhere"));
+    assert_eq!(
+        find_on(&table, 1, "a.test", "/other"),
+        None,
+        "a route naming none is on the defaults only, and admin is not one"
+    );
+    assert_eq!(
+        find_on(&table, 2, "a.test", "/api"),
+        None,
+        "no such entry point"
+    );
+
+    spec.entry_points = web_and_admin(true);
+    let table = RoutingTable::build(spec, 2, &StatsRegistry::default());
+    assert_eq!(find_on(&table, 1, "a.test", "/other"), Some("everywhere"));
 }
 
 #[test]
@@ -122,6 +181,7 @@ fn three_backends(failure_cooldown: Duration) -> RoutingTable {
     let mut spec = RoutingSpec {
         routes: vec![route("web", "Path: /", 1)],
         failure_cooldown,
+        entry_points: web_and_admin(true),
         ..RoutingSpec::default()
     };
     spec.balancers

@@ -13,7 +13,10 @@ use tokio::process::{Child, Command};
 
 pub struct Hawser {
     child: Child,
+    /// The first entry point's address.
     pub proxy: SocketAddr,
+    /// Every entry point, as the log line lists them: name and bound address, in order.
+    pub entry_points: Vec<(String, SocketAddr)>,
     pub admin: SocketAddr,
     logs: Arc<Mutex<Vec<Value>>>,
     access: Arc<Mutex<Vec<String>>>,
@@ -25,11 +28,17 @@ impl Hawser {
         Self::start_with_env(args, &[]).await
     }
 
-    /// As [`Hawser::start`], with environment variables set.
+    /// As [`Hawser::start`], with environment variables set. Unless `args` or `env` set entry
+    /// points, there is one: `web` on a loopback port.
     pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Hawser {
+        let own_entry_points = args.iter().any(|arg| arg.starts_with("--entrypoint"))
+            || env.iter().any(|(name, _)| *name == "HAWSER_ENTRYPOINT");
         let mut command = Command::new(env!("CARGO_BIN_EXE_hawser"));
+        if !own_entry_points {
+            command.args(["--listen", "127.0.0.1:0"]);
+        }
         command
-            .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
+            .args(["--admin-listen", "127.0.0.1:0"])
             .args([
                 "--log-format",
                 "json",
@@ -83,6 +92,7 @@ impl Hawser {
                 };
                 return Hawser {
                     proxy: address("proxy"),
+                    entry_points: entry_points_of(&line),
                     admin: address("admin"),
                     child,
                     logs,
@@ -106,6 +116,17 @@ impl Hawser {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.proxy)
+    }
+
+    /// A URL on the named entry point.
+    pub fn url_on(&self, entry_point: &str, path: &str) -> String {
+        let address = self
+            .entry_points
+            .iter()
+            .find(|(name, _)| name == entry_point)
+            .map(|(_, address)| address)
+            .unwrap_or_else(|| panic!("no entry point {entry_point}: {:?}", self.entry_points));
+        format!("http://{address}{path}")
     }
 
     pub fn admin_url(&self, path: &str) -> String {
@@ -156,4 +177,16 @@ impl Hawser {
     pub fn access_lines(&self) -> Vec<String> {
         self.access.lock().expect("access").clone()
     }
+}
+
+/// The serving line's `entrypoints` field: `web=127.0.0.1:41234 admin=127.0.0.1:41235`.
+fn entry_points_of(line: &Value) -> Vec<(String, SocketAddr)> {
+    let listed = line["entrypoints"].as_str().expect("an entrypoints field");
+    listed
+        .split(' ')
+        .map(|item| {
+            let (name, address) = item.split_once('=').expect("name=address");
+            (name.to_owned(), address.parse().expect("an address"))
+        })
+        .collect()
 }

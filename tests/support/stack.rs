@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use super::backend::{Backend, Kind, bind_same_port, serve};
 use super::fake_docker::FakeDocker;
-use super::swarm::{new_task, seed_on_loopback, serving_addresses};
+use super::swarm::{new_service, new_task, seed_on_loopback, serving_addresses};
 
 pub struct Stack {
     pub docker: FakeDocker,
@@ -58,6 +58,25 @@ impl Stack {
     pub fn add_task(&self, id: &str, slot: u64, address: Ipv4Addr) {
         self.docker.edit(|swarm| {
             let task = new_task(swarm, "demo_hello", id, slot, address);
+            swarm.tasks.push(task);
+        });
+    }
+
+    /// Adds service `name` on `demo_apps` with these labels (`traefik.port` and the network
+    /// filled in) and one running task at `address`, a spare's.
+    pub fn add_service(&self, name: &str, labels: &[(&str, &str)], address: Ipv4Addr) {
+        let mut all = serde_json::Map::new();
+        all.insert("traefik.port".into(), self.port.to_string().into());
+        all.insert("traefik.docker.network".into(), "demo_apps".into());
+        for (key, value) in labels {
+            all.insert((*key).to_owned(), (*value).into());
+        }
+        let id = format!("{name}-id");
+        self.docker.edit(|swarm| {
+            let service = new_service(swarm, name, &id, serde_json::Value::Object(all));
+            let mut task = new_task(swarm, "demo_hello", &format!("{name}-task"), 1, address);
+            task["ServiceID"] = id.clone().into();
+            swarm.services.push(service);
             swarm.tasks.push(task);
         });
     }

@@ -3,9 +3,15 @@
 //!
 //! Middlewares that need only the request are run through their [`RequestStep`]: a rewrite
 //! moves on, an answer comes straight back, and the response header edits each asked for are
-//! applied to whatever comes back through it. Middlewares that call out or touch bodies get a
-//! file of their own here and an arm in [`run`]; those that call other servers do it through
-//! the endpoint's [`Calls`] (this worker's connections, and the route's other services).
+//! applied to whatever comes back through it. Middlewares that call out, wait or touch bodies
+//! get a file of their own here and an arm in [`run`]: `basicAuth` (a users file, bcrypt off
+//! the worker thread) and `rateLimit` (a short wait for an early request), `retry`...; those
+//! that call other servers do it through the endpoint's [`Calls`] (this worker's
+//! connections, and the route's other services).
+
+mod basic_auth;
+mod rate_limit;
+pub mod users_file;
 
 // Run by the proxy: they call out, wait or work on bodies.
 mod retry;
@@ -68,6 +74,8 @@ pub fn run<'a>(
                 response
             })
         }
+        Runner::BasicAuth(config) => basic_auth::run(config, request, rest, context, endpoint),
+        Runner::RateLimit(config) => rate_limit::run(config, request, rest, context, endpoint),
 
         // Run by the proxy: they call out, wait or work on bodies.
         Runner::Retry(config) => retry::run(config, request, rest, context, endpoint),
@@ -80,7 +88,7 @@ pub(crate) mod test_support;
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
 
     use bytes::Bytes;
     use http::StatusCode;
@@ -88,7 +96,10 @@ mod tests {
 
     use super::test_support::Worker;
     use super::*;
-    use crate::routing::middleware::{Middleware, StripPrefix};
+    use crate::routing::middleware::ip_strategy::IpStrategy;
+    use crate::routing::middleware::rate_limit::SourceCriterion;
+    use crate::routing::middleware::{BasicAuth, Middleware, RateLimit, StripPrefix};
+    use crate::routing::options::Options;
 
     /// Answers 200 with the path it was sent, and remembers it.
     struct Echo(Mutex<Vec<String>>, Worker);
@@ -116,6 +127,15 @@ mod tests {
     }
 
     async fn send(middlewares: &[MiddlewareDef], path: &str) -> (StatusCode, String, Vec<String>) {
+        send_at(middlewares, path, Instant::now()).await
+    }
+
+    /// As [`send`], for a request that arrived at `now`.
+    async fn send_at(
+        middlewares: &[MiddlewareDef],
+        path: &str,
+        now: Instant,
+    ) -> (StatusCode, String, Vec<String>) {
         let echo = Echo(
             Mutex::default(),
             Worker::new(Vec::new(), &[], &test_support::settings()),
@@ -124,7 +144,7 @@ mod tests {
             client_ip: [127, 0, 0, 1].into(),
             trusted_proxy: false,
             tls: false,
-            now: Instant::now(),
+            now,
         };
         let mut request = Request::new(RequestBody::Empty);
         *request.uri_mut() = path.parse().expect("path");
@@ -160,6 +180,55 @@ mod tests {
         let (status, _, seen) = send(&chain, "/api./x").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert!(seen.is_empty(), "nothing was forwarded");
+    }
+
+    #[tokio::test]
+    async fn an_early_request_waits_for_its_token_and_a_later_one_is_refused() {
+        // 100 a second: a request 7 ms after the last is 3 ms early (waited for, Traefik's
+        // limit being 5 ms); one at the same instant again is 10 ms early (refused)
+        let limit = MiddlewareDef {
+            name: "limit@file".into(),
+            middleware: Middleware::RateLimit(RateLimit::new(
+                100,
+                Duration::from_secs(1),
+                1,
+                SourceCriterion::Ip(IpStrategy::default()),
+            )),
+        };
+        let chain = [limit];
+        let start = Instant::now();
+        assert_eq!(send_at(&chain, "/a", start).await.0, StatusCode::OK);
+        let waited_from = tokio::time::Instant::now();
+        let later = start + Duration::from_millis(7);
+        let (status, _, seen) = send_at(&chain, "/b", later).await;
+        assert_eq!(
+            (status, seen.as_slice()),
+            (StatusCode::OK, ["/b".to_owned()].as_slice())
+        );
+        let waited = waited_from.elapsed();
+        assert!(
+            waited >= Duration::from_micros(2900),
+            "held back: {waited:?}"
+        );
+        let (status, _, seen) = send_at(&chain, "/c", later).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(seen.is_empty());
+    }
+
+    #[tokio::test]
+    async fn basic_auth_with_an_unreadable_users_file_lets_nobody_in() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("users");
+        let mut options = Options::new("traefik.http.middlewares.a.basicauth");
+        let path = missing.to_str().expect("utf-8");
+        options.push("usersFile", "…usersFile", path);
+        let auth = MiddlewareDef {
+            name: "auth@file".into(),
+            middleware: Middleware::BasicAuth(BasicAuth::from_options(&options).expect("valid")),
+        };
+        let (status, _, seen) = send(&[auth], "/x").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(seen.is_empty());
     }
 
     #[tokio::test]

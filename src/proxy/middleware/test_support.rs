@@ -154,6 +154,7 @@ impl Worker {
             pass_host_header: true,
             balancer: "app".into(),
             middlewares,
+            entry_points: Vec::new(),
         };
         let balancers: BTreeMap<String, Vec<BackendDef>> = balancers
             .iter()
@@ -208,7 +209,10 @@ impl Drop for Stage {
 
 pub fn settings() -> ProxySettings {
     ProxySettings {
-        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        entry_points: vec![crate::proxy::EntryPoint {
+            name: "web".into(),
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }],
         workers: 1,
         header_read_timeout: Duration::from_secs(5),
         backend_connect_timeout: Duration::from_secs(2),

@@ -8,7 +8,23 @@
 //! (`crate::proxy::middleware`). Adding one is a new file, a variant of [`Middleware`] and an
 //! arm in [`Middleware::parse`].
 
+pub mod add_prefix;
+pub mod basic_auth;
+pub mod cors;
+pub mod go_regex;
+pub mod headers;
+pub mod htpasswd;
+pub mod ip_allow_list;
+pub mod ip_strategy;
+pub mod rate_limit;
+pub mod redirect_regex;
+pub mod redirect_scheme;
+pub mod replace_path;
+pub mod replace_path_regex;
 pub mod strip_prefix;
+pub mod strip_prefix_regex;
+pub mod token_bucket;
+pub mod uri;
 
 // Run by the proxy: they call out, wait or work on bodies.
 pub mod code_ranges;
@@ -24,7 +40,17 @@ use http::{Response, StatusCode};
 
 use super::options::{OptionError, Options};
 
+pub use add_prefix::AddPrefix;
+pub use basic_auth::BasicAuth;
+pub use headers::Headers;
+pub use ip_allow_list::IpAllowList;
+pub use rate_limit::RateLimit;
+pub use redirect_regex::RedirectRegex;
+pub use redirect_scheme::RedirectScheme;
+pub use replace_path::ReplacePath;
+pub use replace_path_regex::ReplacePathRegex;
 pub use strip_prefix::StripPrefix;
+pub use strip_prefix_regex::StripPrefixRegex;
 
 pub use retry::Retry;
 
@@ -39,7 +65,19 @@ pub struct MiddlewareDef {
 /// Every middleware hawser implements, with its configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Middleware {
+    AddPrefix(AddPrefix),
+    BasicAuth(BasicAuth),
+    /// Boxed: by far the largest configuration.
+    Headers(Box<Headers>),
+    /// `ipAllowList`, or its deprecated v2 name `ipWhiteList` (which has no `rejectStatusCode`).
+    IpAllowList(IpAllowList),
+    RateLimit(RateLimit),
+    RedirectRegex(RedirectRegex),
+    RedirectScheme(RedirectScheme),
+    ReplacePath(ReplacePath),
+    ReplacePathRegex(ReplacePathRegex),
     StripPrefix(StripPrefix),
+    StripPrefixRegex(StripPrefixRegex),
 
     // Run by the proxy (`crate::proxy::middleware`).
     Retry(Retry),
@@ -49,7 +87,22 @@ impl Middleware {
     /// Reads a middleware of type `kind` (Traefik's name, any case) from its options.
     pub fn parse(kind: &str, options: &Options<'_>) -> Result<Middleware, OptionError> {
         let middleware = match kind.to_ascii_lowercase().as_str() {
+            "addprefix" => Middleware::AddPrefix(AddPrefix::from_options(options)?),
+            "basicauth" => Middleware::BasicAuth(BasicAuth::from_options(options)?),
+            "headers" => Middleware::Headers(Box::new(Headers::from_options(options)?)),
+            "ipallowlist" => Middleware::IpAllowList(IpAllowList::from_options(options)?),
+            "ipwhitelist" => Middleware::IpAllowList(IpAllowList::from_white_list(options)?),
+            "ratelimit" => Middleware::RateLimit(RateLimit::from_options(options)?),
+            "redirectregex" => Middleware::RedirectRegex(RedirectRegex::from_options(options)?),
+            "redirectscheme" => Middleware::RedirectScheme(RedirectScheme::from_options(options)?),
+            "replacepath" => Middleware::ReplacePath(ReplacePath::from_options(options)?),
+            "replacepathregex" => {
+                Middleware::ReplacePathRegex(ReplacePathRegex::from_options(options)?)
+            }
             "stripprefix" => Middleware::StripPrefix(StripPrefix::from_options(options)?),
+            "stripprefixregex" => {
+                Middleware::StripPrefixRegex(StripPrefixRegex::from_options(options)?)
+            }
 
             "retry" => Middleware::Retry(Retry::from_options(options)?),
             _ => {
@@ -66,7 +119,18 @@ impl Middleware {
     /// Traefik's name for the type, for operators.
     pub fn kind(&self) -> &'static str {
         match self {
+            Middleware::AddPrefix(_) => "addPrefix",
+            Middleware::BasicAuth(_) => "basicAuth",
+            Middleware::Headers(_) => "headers",
+            Middleware::IpAllowList(config) if config.white_list => "ipWhiteList",
+            Middleware::IpAllowList(_) => "ipAllowList",
+            Middleware::RateLimit(_) => "rateLimit",
+            Middleware::RedirectRegex(_) => "redirectRegex",
+            Middleware::RedirectScheme(_) => "redirectScheme",
+            Middleware::ReplacePath(_) => "replacePath",
+            Middleware::ReplacePathRegex(_) => "replacePathRegex",
             Middleware::StripPrefix(_) => "stripPrefix",
+            Middleware::StripPrefixRegex(_) => "stripPrefixRegex",
 
             Middleware::Retry(_) => "retry",
         }
@@ -76,7 +140,17 @@ impl Middleware {
     /// proxy runs itself (the proxy matches on this, so none can be left out).
     pub fn runner(&self) -> Runner<'_> {
         match self {
+            Middleware::AddPrefix(step) => Runner::Step(step),
+            Middleware::BasicAuth(config) => Runner::BasicAuth(config),
+            Middleware::Headers(step) => Runner::Step(step.as_ref()),
+            Middleware::IpAllowList(step) => Runner::Step(step),
+            Middleware::RateLimit(config) => Runner::RateLimit(config),
+            Middleware::RedirectRegex(step) => Runner::Step(step),
+            Middleware::RedirectScheme(step) => Runner::Step(step),
+            Middleware::ReplacePath(step) => Runner::Step(step),
+            Middleware::ReplacePathRegex(step) => Runner::Step(step),
             Middleware::StripPrefix(step) => Runner::Step(step),
+            Middleware::StripPrefixRegex(step) => Runner::Step(step),
 
             Middleware::Retry(config) => Runner::Retry(config),
         }
@@ -87,9 +161,8 @@ impl Middleware {
     /// ([`crate::routing::Route::service`]).
     pub fn services(&self) -> Vec<&str> {
         match self {
-            Middleware::StripPrefix(_) => Vec::new(),
-
             Middleware::Retry(_) => Vec::new(),
+            _ => Vec::new(),
         }
     }
 }
@@ -98,6 +171,12 @@ impl Middleware {
 pub enum Runner<'a> {
     /// Needs only the request: rewrites it, or answers it.
     Step(&'a dyn RequestStep),
+    /// Checking a bcrypt hash takes tens of milliseconds, too long for a worker thread, and
+    /// a `usersFile` must be read: the proxy does both, with this configuration's pure checks.
+    BasicAuth(&'a BasicAuth),
+    /// Traefik holds back a request that is a little early rather than refuse it; only the
+    /// proxy can wait, so it runs [`RateLimit::admit`] and sleeps when told to.
+    RateLimit(&'a RateLimit),
 
     // Run by the proxy: they call out, wait or work on bodies.
     /// Sets the forward step's attempts, backoff and retried statuses for the request.
@@ -184,6 +263,7 @@ enum HeaderEdit {
     Set(HeaderName, HeaderValue),
     Append(HeaderName, HeaderValue),
     Remove(HeaderName),
+    AddToken(HeaderName, HeaderValue),
 }
 
 impl ResponseEdits {
@@ -197,6 +277,17 @@ impl ResponseEdits {
 
     pub fn remove(&mut self, name: HeaderName) {
         self.edits.push(HeaderEdit::Remove(name));
+    }
+
+    /// Adds `token` to a list header as Traefik adds `Origin` to `Vary`: nothing when the
+    /// (first) value is exactly `token`, else `value,token` in place of all values.
+    pub fn add_token(&mut self, name: HeaderName, token: HeaderValue) {
+        self.edits.push(HeaderEdit::AddToken(name, token));
+    }
+
+    /// Adds `other`'s edits after these.
+    pub fn extend(&mut self, other: ResponseEdits) {
+        self.edits.extend(other.edits);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -214,6 +305,21 @@ impl ResponseEdits {
                 }
                 HeaderEdit::Remove(name) => {
                     headers.remove(name);
+                }
+                HeaderEdit::AddToken(name, token) => {
+                    let current = headers
+                        .get(name)
+                        .map(HeaderValue::as_bytes)
+                        .unwrap_or_default();
+                    if current == token.as_bytes() {
+                        continue;
+                    }
+                    let joined = match current {
+                        [] => token.clone(),
+                        _ => HeaderValue::from_bytes(&[current, b",", token.as_bytes()].concat())
+                            .unwrap_or_else(|_| token.clone()),
+                    };
+                    headers.insert(name.clone(), joined);
                 }
             }
         }
@@ -243,6 +349,9 @@ pub fn is_clean_path(path: &str) -> bool {
             .iter()
             .all(|segment| !matches!(*segment, "" | "." | ".."))
 }
+
+#[cfg(test)]
+pub(crate) mod test_support;
 
 #[cfg(test)]
 mod tests {
@@ -278,6 +387,27 @@ mod tests {
         let values: Vec<_> = headers.get_all("x-a").iter().collect();
         assert_eq!(values, ["1", "2"]);
         assert!(!headers.contains_key("x-old"));
+    }
+
+    #[test]
+    fn tokens_join_a_list_header_as_traefik_adds_vary_origin() {
+        // pkg/middlewares/headers/header_test.go: none -> Origin, Testing -> Testing,Origin,
+        // Origin -> Origin
+        for (backend, expected) in [
+            (None, "Origin"),
+            (Some("Testing"), "Testing,Origin"),
+            (Some("Origin"), "Origin"),
+        ] {
+            let mut headers = HeaderMap::new();
+            if let Some(value) = backend {
+                headers.insert("vary", HeaderValue::from_static(value));
+            }
+            let mut edits = ResponseEdits::default();
+            edits.add_token(http::header::VARY, HeaderValue::from_static("Origin"));
+            edits.apply(&mut headers);
+            let values: Vec<_> = headers.get_all("vary").iter().collect();
+            assert_eq!(values, [expected], "{backend:?}");
+        }
     }
 
     #[test]

@@ -7,11 +7,13 @@
 
 use std::collections::BTreeMap;
 
+use super::middlewares::{FrontendLabel, frontend_middlewares};
 use super::properties::{Property, classify, is_segment_property};
 use super::rule::parse_rule;
 use super::toml_string;
 use super::values::{bool_or_default, int_or_default, parse_port, strict_bool, warn_once};
 use crate::routing::SkipReason;
+use crate::routing::middleware::MiddlewareDef;
 use crate::routing::rule::Rule;
 
 /// How the dialect is read: the CLI settings that change label meaning.
@@ -37,6 +39,10 @@ pub struct RouteLabels {
     pub backend: String,
     pub weight: u32,
     pub port: u16,
+    /// The frontend's features as middlewares, outermost first.
+    pub middlewares: Vec<MiddlewareDef>,
+    /// Entry point names; empty means the default ones.
+    pub entry_points: Vec<String>,
 }
 
 /// What a service's labels say, once they parse.
@@ -90,6 +96,8 @@ struct Parser<'a> {
 #[derive(Clone, Copy)]
 struct Labelled<'a> {
     property: Property,
+    /// After the prefix and the segment name: `frontend.rule`.
+    key: &'a str,
     label: &'a str,
     value: &'a str,
 }
@@ -116,6 +124,7 @@ impl<'a> Parser<'a> {
             if property != Property::Unknown {
                 self.root.push(Labelled {
                     property,
+                    key,
                     label,
                     value,
                 });
@@ -125,12 +134,13 @@ impl<'a> Parser<'a> {
             let segmented = key
                 .split_once('.')
                 .filter(|(segment, _)| !matches!(*segment, "frontend" | "backend" | "docker"))
-                .map(|(segment, rest)| (segment, classify(rest)))
-                .filter(|(_, property)| is_segment_property(*property));
+                .map(|(segment, rest)| (segment, rest, classify(rest)))
+                .filter(|(_, _, property)| is_segment_property(*property));
             match segmented {
-                Some((segment, property)) => {
+                Some((segment, key, property)) => {
                     self.segments.entry(segment).or_default().push(Labelled {
                         property,
+                        key,
                         label,
                         value,
                     });
@@ -283,7 +293,26 @@ impl<'a> Parser<'a> {
             (Some(_), Some(name)) => format!("{service_name}-{name}"),
             (Some(segment), None) => format!("{service_name}-{segment}"),
         };
+        // Traefik's `GetSliceStringValue`: split on commas, trimmed, empty items dropped.
+        let entry_points = self
+            .lookup(segment, Property::EntryPoints)
+            .map(|(_, value)| {
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|name| !name.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let route_name = match segment {
+            Some(segment) => format!("{service_name}/{segment}"),
+            None => service_name.to_owned(),
+        };
+        let frontend = self.frontend_labels(segment);
+        let middlewares = frontend_middlewares(&route_name, &frontend, &mut self.warnings)?;
         Ok(RouteLabels {
+            middlewares,
             segment: segment.map(str::to_owned),
             rule_text,
             rule,
@@ -292,7 +321,31 @@ impl<'a> Parser<'a> {
             backend,
             weight,
             port,
+            entry_points,
         })
+    }
+
+    /// The frontend-feature labels of a route: the segment's own, and the unsegmented ones
+    /// it does not set itself (Traefik's `mergeDefault`).
+    fn frontend_labels(&self, segment: Option<&str>) -> Vec<FrontendLabel<'a>> {
+        let own: &[Labelled<'a>] = segment
+            .and_then(|name| self.segments.get(name))
+            .map_or(&[], Vec::as_slice);
+        let frontend = |labelled: &Labelled<'a>| {
+            let key = labelled.key.strip_prefix("frontend.")?;
+            (labelled.property == Property::Frontend).then_some(FrontendLabel {
+                key,
+                label: labelled.label,
+                value: labelled.value,
+            })
+        };
+        let mut labels: Vec<FrontendLabel<'a>> = own.iter().filter_map(frontend).collect();
+        for inherited in self.root.iter().filter_map(frontend) {
+            if !labels.iter().any(|label| label.key == inherited.key) {
+                labels.push(inherited);
+            }
+        }
+        labels
     }
 
     /// Refused labels skip the service; ignored ones are warned about once per label.

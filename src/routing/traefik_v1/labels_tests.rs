@@ -250,19 +250,20 @@ fn segments_make_one_route_each_and_inherit_unsegmented_labels() {
 }
 
 #[test]
-fn access_control_labels_refuse_to_expose_the_service() {
+fn access_control_labels_protect_the_route_or_skip_the_service() {
     for label in [
         "traefik.frontend.auth.basic.users",
         "traefik.frontend.whiteList.sourceRange",
         "traefik.frontend.whitelistSourceRange",
     ] {
+        // A value that does not parse never exposes the service without its protection.
         let reason = skipped(&[
             ("traefik.port", "80"),
             ("traefik.frontend.rule", "Path: /"),
             (label, "x"),
         ]);
         assert!(
-            matches!(&reason, SkipReason::Unsupported { label: named, .. } if named == label),
+            matches!(&reason, SkipReason::BadOption { label: named, .. } if named == label),
             "{label}: {reason}"
         );
     }
@@ -271,7 +272,19 @@ fn access_control_labels_refuse_to_expose_the_service() {
         ("traefik.web.frontend.rule", "Path: /"),
         ("traefik.web.frontend.auth.basic.users", "x"),
     ]);
-    assert!(matches!(segment, SkipReason::Unsupported { .. }));
+    assert!(matches!(segment, SkipReason::BadOption { .. }), "{segment}");
+    let unsupported = skipped(&[
+        ("traefik.port", "80"),
+        ("traefik.frontend.rule", "Path: /"),
+        (
+            "traefik.frontend.auth.digest.users",
+            "test:traefik:a2688e031edb4be6a3797f3882655c05",
+        ),
+    ]);
+    assert!(
+        matches!(unsupported, SkipReason::Unsupported { .. }),
+        "{unsupported}"
+    );
 }
 
 #[test]
@@ -295,7 +308,7 @@ fn ignored_and_unknown_labels_are_warnings_only() {
     let outcome = parse(&[
         ("traefik.port", "80"),
         ("traefik.frontend.rule", "Path: /"),
-        ("traefik.frontend.entryPoints", "http,https"),
+        ("traefik.tags", "public"),
         ("traefik.backend.loadbalancer.stickiness", "true"),
         ("traefik.frontend.headers.SSLRedirect", "true"),
         ("traefik.frontend.rulle", "Path: /typo"),
@@ -304,7 +317,7 @@ fn ignored_and_unknown_labels_are_warnings_only() {
     assert!(outcome.result.is_ok());
     let warnings = outcome.warnings.join("\n");
     for label in [
-        "traefik.frontend.entryPoints",
+        "traefik.tags",
         "traefik.backend.loadbalancer.stickiness",
         "traefik.frontend.headers.SSLRedirect",
         "traefik.frontend.rulle",
@@ -313,6 +326,52 @@ fn ignored_and_unknown_labels_are_warnings_only() {
     }
     assert!(!warnings.contains("other.label"));
     assert_eq!(outcome.warnings.len(), 4);
+}
+
+/// Traefik 1.7 `provider/label/label.go` `GetSliceStringValue` (split on commas, trimmed,
+/// empty items dropped) read through `SegmentLabels`: a segment's own value, else the
+/// service's; no label means the default entry points.
+#[test]
+fn entry_points_are_a_comma_list_a_segment_may_set() {
+    let entry_points = |pairs: &[(&str, &str)]| -> Vec<(Option<String>, Vec<String>)> {
+        let service = parse(pairs).result.expect("routed");
+        let routes = service.routes.into_iter();
+        routes
+            .map(|route| (route.segment, route.entry_points))
+            .collect()
+    };
+    let names = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect();
+    let base = [("traefik.port", "80"), ("traefik.frontend.rule", "Path: /")];
+    assert_eq!(entry_points(&base), vec![(None, vec![])]);
+    let listed = [
+        &base[..],
+        &[("traefik.frontend.entryPoints", " http, ,https ")],
+    ]
+    .concat();
+    assert_eq!(
+        entry_points(&listed),
+        vec![(None, names(&["http", "https"]))]
+    );
+    let outcome = parse(&listed);
+    assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+    let empty = [&base[..], &[("traefik.frontend.entryPoints", "")]].concat();
+    assert_eq!(entry_points(&empty), vec![(None, vec![])]);
+
+    let segments = [
+        ("traefik.frontend.entryPoints", "http"),
+        ("traefik.a.port", "80"),
+        ("traefik.a.frontend.rule", "Path: /a"),
+        ("traefik.a.frontend.entryPoints", "admin"),
+        ("traefik.b.port", "81"),
+        ("traefik.b.frontend.rule", "Path: /b"),
+    ];
+    assert_eq!(
+        entry_points(&segments),
+        vec![
+            (Some("a".to_owned()), names(&["admin"])),
+            (Some("b".to_owned()), names(&["http"])),
+        ]
+    );
 }
 
 #[test]

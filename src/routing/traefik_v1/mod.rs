@@ -1,8 +1,10 @@
 //! The Traefik v1 label dialect (`traefik.port`, `traefik.frontend.rule`, ...), parsed into the
-//! dialect-neutral rule model. A Traefik v2+ dialect would be a sibling module.
+//! dialect-neutral rule model; its frontend features (`frontend.headers.*`,
+//! `frontend.auth.basic.*`...) become the same middlewares v2/v3 labels configure.
 
 mod labels;
 mod matchers;
+mod middlewares;
 mod properties;
 mod rule;
 mod toml_string;

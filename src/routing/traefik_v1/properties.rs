@@ -15,6 +15,9 @@ pub(super) enum Property {
     Rule,
     Priority,
     PassHostHeader,
+    EntryPoints,
+    /// A frontend feature run as a middleware (`frontend.headers.*`, `frontend.auth.basic.*`...).
+    Frontend,
     /// Understood, not implemented, and safe to leave out: a warning.
     Ignored(&'static str),
     /// Understood, not implemented, and unsafe to leave out (access control): skip.
@@ -35,24 +38,27 @@ pub(super) fn classify(key: &str) -> Property {
         "frontend.rule" => Rule,
         "frontend.priority" => Priority,
         "frontend.passHostHeader" => PassHostHeader,
+        "frontend.entryPoints" => EntryPoints,
         "tags" => Ignored("tags only filter Traefik's own providers"),
-        "frontend.entryPoints" => {
-            Ignored("hawser serves every route on its one --listen entry point")
-        }
         "backend.loadbalancer.swarm" | "docker.LBSwarm" => {
             Ignored("hawser always balances across task addresses, never the service VIP")
         }
         "backend.loadbalancer.method" => Ignored("hawser always uses weighted round-robin"),
-        key if key.starts_with("frontend.auth.") => Refused("authentication"),
-        key if key.starts_with("frontend.whiteList.") || key == "frontend.whitelistSourceRange" => {
-            Refused("a source IP whitelist")
-        }
-        key if key.starts_with("frontend.passTLSClientCert")
-            || key == "frontend.passTLSCert"
+        key if key == "frontend.auth.basic"
+            || key.starts_with("frontend.auth.basic.")
+            || key == "frontend.auth.headerField"
+            || key.starts_with("frontend.whiteList.")
+            || key == "frontend.whitelistSourceRange"
             || key.starts_with("frontend.headers.")
             || key.starts_with("frontend.redirect.")
+            || key.starts_with("frontend.rateLimit.") =>
+        {
+            Frontend
+        }
+        key if key.starts_with("frontend.auth.") => Refused("this kind of authentication"),
+        key if key.starts_with("frontend.passTLSClientCert")
+            || key == "frontend.passTLSCert"
             || key.starts_with("frontend.errors.")
-            || key.starts_with("frontend.rateLimit.")
             || key.starts_with("backend.") =>
         {
             Ignored("not implemented by hawser")

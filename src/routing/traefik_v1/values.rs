@@ -4,13 +4,17 @@
 
 use crate::routing::SkipReason;
 
-/// Go's `strconv.ParseBool`, which Traefik used.
-pub(super) fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim() {
-        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
-        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
-        _ => None,
-    }
+pub(super) use crate::routing::options::parse_bool;
+
+/// Traefik 1.7's map labels (`ParseMapValue`): `K:v||K2:v2`, names canonical, values trimmed;
+/// an entry without `:` is left out.
+pub(super) fn parse_map_value(value: &str) -> Vec<(String, String)> {
+    value
+        .split("||")
+        .filter_map(|entry| entry.split_once(':'))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .filter(|(name, _)| !name.is_empty())
+        .collect()
 }
 
 /// A boolean that must parse: for labels where a guess could expose a service.
