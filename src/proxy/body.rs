@@ -47,9 +47,16 @@ impl ProxyBody {
         }
     }
 
-    /// Has `on_finish` told how many bytes were sent once the body is done.
+    /// Has `on_finish` told how many bytes were sent once the body is done, after whoever
+    /// asked before (a middleware's slot, then the access log).
     pub fn on_finish(mut self, on_finish: OnFinish) -> Self {
-        self.on_finish = Some(on_finish);
+        self.on_finish = Some(match self.on_finish.take() {
+            None => on_finish,
+            Some(earlier) => Box::new(move |sent| {
+                earlier(sent);
+                on_finish(sent);
+            }),
+        });
         self
     }
 }
@@ -103,5 +110,30 @@ impl Drop for ProxyBody {
         if let Some(on_finish) = self.on_finish.take() {
             on_finish(self.sent);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn every_one_asking_is_told_in_the_order_they_asked() {
+        let told: Arc<Mutex<Vec<(&str, u64)>>> = Arc::default();
+        let (first, second) = (told.clone(), told.clone());
+        let body = ProxyBody::text("hello")
+            .on_finish(Box::new(move |sent| {
+                first.lock().expect("told").push(("slot", sent))
+            }))
+            .on_finish(Box::new(move |sent| {
+                second.lock().expect("told").push(("log", sent))
+            }));
+        let read = body.collect().await.expect("body").to_bytes();
+        assert_eq!(&read[..], b"hello");
+        assert_eq!(*told.lock().expect("told"), [("slot", 5), ("log", 5)]);
     }
 }

@@ -28,6 +28,7 @@ pub mod uri;
 
 // Run by the proxy: they call out, wait or work on bodies.
 pub mod code_ranges;
+pub mod in_flight_req;
 pub mod retry;
 
 use std::net::IpAddr;
@@ -52,6 +53,7 @@ pub use replace_path_regex::ReplacePathRegex;
 pub use strip_prefix::StripPrefix;
 pub use strip_prefix_regex::StripPrefixRegex;
 
+pub use in_flight_req::InFlightReq;
 pub use retry::Retry;
 
 /// A middleware with its (provider-qualified) name, as a router references it.
@@ -80,6 +82,7 @@ pub enum Middleware {
     StripPrefixRegex(StripPrefixRegex),
 
     // Run by the proxy (`crate::proxy::middleware`).
+    InFlightReq(InFlightReq),
     Retry(Retry),
 }
 
@@ -104,6 +107,7 @@ impl Middleware {
                 Middleware::StripPrefixRegex(StripPrefixRegex::from_options(options)?)
             }
 
+            "inflightreq" => Middleware::InFlightReq(InFlightReq::from_options(options)?),
             "retry" => Middleware::Retry(Retry::from_options(options)?),
             _ => {
                 return Err(OptionError {
@@ -132,6 +136,7 @@ impl Middleware {
             Middleware::StripPrefix(_) => "stripPrefix",
             Middleware::StripPrefixRegex(_) => "stripPrefixRegex",
 
+            Middleware::InFlightReq(_) => "inFlightReq",
             Middleware::Retry(_) => "retry",
         }
     }
@@ -152,6 +157,7 @@ impl Middleware {
             Middleware::StripPrefix(step) => Runner::Step(step),
             Middleware::StripPrefixRegex(step) => Runner::Step(step),
 
+            Middleware::InFlightReq(config) => Runner::InFlightReq(config),
             Middleware::Retry(config) => Runner::Retry(config),
         }
     }
@@ -179,6 +185,8 @@ pub enum Runner<'a> {
     RateLimit(&'a RateLimit),
 
     // Run by the proxy: they call out, wait or work on bodies.
+    /// Holds a place until the response body is done, which only the proxy sees.
+    InFlightReq(&'a InFlightReq),
     /// Sets the forward step's attempts, backoff and retried statuses for the request.
     Retry(&'a Retry),
 }
