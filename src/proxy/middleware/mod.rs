@@ -14,6 +14,7 @@ mod rate_limit;
 pub mod users_file;
 
 // Run by the proxy: they call out, wait or work on bodies.
+mod buffering;
 mod in_flight_req;
 mod retry;
 
@@ -79,6 +80,7 @@ pub fn run<'a>(
         Runner::RateLimit(config) => rate_limit::run(config, request, rest, context, endpoint),
 
         // Run by the proxy: they call out, wait or work on bodies.
+        Runner::Buffering(config) => buffering::run(config, request, rest, context, endpoint),
         Runner::InFlightReq(config) => in_flight_req::run(config, request, rest, context, endpoint),
         Runner::Retry(config) => retry::run(config, request, rest, context, endpoint),
     }

@@ -27,9 +27,11 @@ pub mod token_bucket;
 pub mod uri;
 
 // Run by the proxy: they call out, wait or work on bodies.
+pub mod buffering;
 pub mod code_ranges;
 pub mod in_flight_req;
 pub mod retry;
+pub mod retry_expression;
 
 use std::net::IpAddr;
 use std::time::Instant;
@@ -53,6 +55,7 @@ pub use replace_path_regex::ReplacePathRegex;
 pub use strip_prefix::StripPrefix;
 pub use strip_prefix_regex::StripPrefixRegex;
 
+pub use buffering::Buffering;
 pub use in_flight_req::InFlightReq;
 pub use retry::Retry;
 
@@ -82,6 +85,7 @@ pub enum Middleware {
     StripPrefixRegex(StripPrefixRegex),
 
     // Run by the proxy (`crate::proxy::middleware`).
+    Buffering(Buffering),
     InFlightReq(InFlightReq),
     Retry(Retry),
 }
@@ -107,6 +111,7 @@ impl Middleware {
                 Middleware::StripPrefixRegex(StripPrefixRegex::from_options(options)?)
             }
 
+            "buffering" => Middleware::Buffering(Buffering::from_options(options)?),
             "inflightreq" => Middleware::InFlightReq(InFlightReq::from_options(options)?),
             "retry" => Middleware::Retry(Retry::from_options(options)?),
             _ => {
@@ -136,6 +141,7 @@ impl Middleware {
             Middleware::StripPrefix(_) => "stripPrefix",
             Middleware::StripPrefixRegex(_) => "stripPrefixRegex",
 
+            Middleware::Buffering(_) => "buffering",
             Middleware::InFlightReq(_) => "inFlightReq",
             Middleware::Retry(_) => "retry",
         }
@@ -157,6 +163,7 @@ impl Middleware {
             Middleware::StripPrefix(step) => Runner::Step(step),
             Middleware::StripPrefixRegex(step) => Runner::Step(step),
 
+            Middleware::Buffering(config) => Runner::Buffering(config),
             Middleware::InFlightReq(config) => Runner::InFlightReq(config),
             Middleware::Retry(config) => Runner::Retry(config),
         }
@@ -185,6 +192,8 @@ pub enum Runner<'a> {
     RateLimit(&'a RateLimit),
 
     // Run by the proxy: they call out, wait or work on bodies.
+    /// Reads bodies whole, and sends the request again while its expression holds.
+    Buffering(&'a Buffering),
     /// Holds a place until the response body is done, which only the proxy sees.
     InFlightReq(&'a InFlightReq),
     /// Sets the forward step's attempts, backoff and retried statuses for the request.
