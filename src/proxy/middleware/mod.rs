@@ -15,6 +15,7 @@ pub mod users_file;
 
 // Run by the proxy: they call out, wait or work on bodies.
 mod buffering;
+mod errors;
 mod in_flight_req;
 mod retry;
 
@@ -81,6 +82,7 @@ pub fn run<'a>(
 
         // Run by the proxy: they call out, wait or work on bodies.
         Runner::Buffering(config) => buffering::run(config, request, rest, context, endpoint),
+        Runner::Errors(config) => errors::run(config, request, rest, context, endpoint),
         Runner::InFlightReq(config) => in_flight_req::run(config, request, rest, context, endpoint),
         Runner::Retry(config) => retry::run(config, request, rest, context, endpoint),
     }

@@ -29,6 +29,7 @@ pub mod uri;
 // Run by the proxy: they call out, wait or work on bodies.
 pub mod buffering;
 pub mod code_ranges;
+pub mod errors;
 pub mod in_flight_req;
 pub mod retry;
 pub mod retry_expression;
@@ -56,6 +57,7 @@ pub use strip_prefix::StripPrefix;
 pub use strip_prefix_regex::StripPrefixRegex;
 
 pub use buffering::Buffering;
+pub use errors::Errors;
 pub use in_flight_req::InFlightReq;
 pub use retry::Retry;
 
@@ -86,6 +88,7 @@ pub enum Middleware {
 
     // Run by the proxy (`crate::proxy::middleware`).
     Buffering(Buffering),
+    Errors(Errors),
     InFlightReq(InFlightReq),
     Retry(Retry),
 }
@@ -112,6 +115,7 @@ impl Middleware {
             }
 
             "buffering" => Middleware::Buffering(Buffering::from_options(options)?),
+            "errors" => Middleware::Errors(Errors::from_options(options)?),
             "inflightreq" => Middleware::InFlightReq(InFlightReq::from_options(options)?),
             "retry" => Middleware::Retry(Retry::from_options(options)?),
             _ => {
@@ -142,6 +146,7 @@ impl Middleware {
             Middleware::StripPrefixRegex(_) => "stripPrefixRegex",
 
             Middleware::Buffering(_) => "buffering",
+            Middleware::Errors(_) => "errors",
             Middleware::InFlightReq(_) => "inFlightReq",
             Middleware::Retry(_) => "retry",
         }
@@ -164,6 +169,7 @@ impl Middleware {
             Middleware::StripPrefixRegex(step) => Runner::Step(step),
 
             Middleware::Buffering(config) => Runner::Buffering(config),
+            Middleware::Errors(config) => Runner::Errors(config),
             Middleware::InFlightReq(config) => Runner::InFlightReq(config),
             Middleware::Retry(config) => Runner::Retry(config),
         }
@@ -174,8 +180,16 @@ impl Middleware {
     /// ([`crate::routing::Route::service`]).
     pub fn services(&self) -> Vec<&str> {
         match self {
-            Middleware::Retry(_) => Vec::new(),
+            Middleware::Errors(errors) => vec![errors.service.as_str()],
             _ => Vec::new(),
+        }
+    }
+
+    /// Qualifies the services it names with the provider of the middleware (`swarm`,
+    /// `file`), as Traefik does for a name without `@`.
+    pub fn qualify_services(&mut self, provider: &str) {
+        if let Middleware::Errors(errors) = self {
+            errors.qualify(provider);
         }
     }
 }
@@ -194,6 +208,8 @@ pub enum Runner<'a> {
     // Run by the proxy: they call out, wait or work on bodies.
     /// Reads bodies whole, and sends the request again while its expression holds.
     Buffering(&'a Buffering),
+    /// Replaces a caught response with a page from another service.
+    Errors(&'a Errors),
     /// Holds a place until the response body is done, which only the proxy sees.
     InFlightReq(&'a InFlightReq),
     /// Sets the forward step's attempts, backoff and retried statuses for the request.
