@@ -30,6 +30,7 @@ pub mod uri;
 pub mod buffering;
 pub mod code_ranges;
 pub mod errors;
+pub mod forward_auth;
 pub mod in_flight_req;
 pub mod retry;
 pub mod retry_expression;
@@ -58,6 +59,7 @@ pub use strip_prefix_regex::StripPrefixRegex;
 
 pub use buffering::Buffering;
 pub use errors::Errors;
+pub use forward_auth::ForwardAuth;
 pub use in_flight_req::InFlightReq;
 pub use retry::Retry;
 
@@ -89,6 +91,7 @@ pub enum Middleware {
     // Run by the proxy (`crate::proxy::middleware`).
     Buffering(Buffering),
     Errors(Errors),
+    ForwardAuth(Box<ForwardAuth>),
     InFlightReq(InFlightReq),
     Retry(Retry),
 }
@@ -116,6 +119,7 @@ impl Middleware {
 
             "buffering" => Middleware::Buffering(Buffering::from_options(options)?),
             "errors" => Middleware::Errors(Errors::from_options(options)?),
+            "forwardauth" => Middleware::ForwardAuth(Box::new(ForwardAuth::from_options(options)?)),
             "inflightreq" => Middleware::InFlightReq(InFlightReq::from_options(options)?),
             "retry" => Middleware::Retry(Retry::from_options(options)?),
             _ => {
@@ -147,6 +151,7 @@ impl Middleware {
 
             Middleware::Buffering(_) => "buffering",
             Middleware::Errors(_) => "errors",
+            Middleware::ForwardAuth(_) => "forwardAuth",
             Middleware::InFlightReq(_) => "inFlightReq",
             Middleware::Retry(_) => "retry",
         }
@@ -170,6 +175,7 @@ impl Middleware {
 
             Middleware::Buffering(config) => Runner::Buffering(config),
             Middleware::Errors(config) => Runner::Errors(config),
+            Middleware::ForwardAuth(config) => Runner::ForwardAuth(config),
             Middleware::InFlightReq(config) => Runner::InFlightReq(config),
             Middleware::Retry(config) => Runner::Retry(config),
         }
@@ -210,6 +216,8 @@ pub enum Runner<'a> {
     Buffering(&'a Buffering),
     /// Replaces a caught response with a page from another service.
     Errors(&'a Errors),
+    /// Asks an authentication server first.
+    ForwardAuth(&'a ForwardAuth),
     /// Holds a place until the response body is done, which only the proxy sees.
     InFlightReq(&'a InFlightReq),
     /// Sets the forward step's attempts, backoff and retried statuses for the request.
