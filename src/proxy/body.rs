@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
 
 use super::pool::PooledBody;
 
@@ -24,6 +25,8 @@ enum Source {
     Upstream(PooledBody),
     /// A short body hawser wrote itself (errors); `None` once sent.
     Text(Option<Bytes>),
+    /// Made by a middleware from another body (compressed).
+    Boxed(UnsyncBoxBody<Bytes, hyper::Error>),
 }
 
 impl ProxyBody {
@@ -37,6 +40,11 @@ impl ProxyBody {
 
     pub fn empty() -> Self {
         Self::from_source(Source::Text(None))
+    }
+
+    /// A body a middleware made, such as a compressed one.
+    pub fn boxed(body: impl Body<Data = Bytes, Error = hyper::Error> + Send + 'static) -> Self {
+        Self::from_source(Source::Boxed(UnsyncBoxBody::new(body)))
     }
 
     fn from_source(source: Source) -> Self {
@@ -79,6 +87,7 @@ impl Body for ProxyBody {
         let polled = match &mut this.source {
             Source::Upstream(body) => Pin::new(body).poll_frame(cx),
             Source::Text(text) => Poll::Ready(text.take().map(|bytes| Ok(Frame::data(bytes)))),
+            Source::Boxed(body) => Pin::new(body).poll_frame(cx),
         };
         if let Poll::Ready(Some(Ok(frame))) = &polled {
             if let Some(data) = frame.data_ref() {
@@ -92,6 +101,7 @@ impl Body for ProxyBody {
         match &self.source {
             Source::Upstream(body) => body.is_end_stream(),
             Source::Text(text) => text.is_none(),
+            Source::Boxed(body) => body.is_end_stream(),
         }
     }
 
@@ -101,6 +111,7 @@ impl Body for ProxyBody {
             Source::Text(text) => {
                 SizeHint::with_exact(text.as_ref().map_or(0, |bytes| bytes.len() as u64))
             }
+            Source::Boxed(body) => body.size_hint(),
         }
     }
 }

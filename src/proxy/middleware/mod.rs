@@ -16,6 +16,7 @@ pub mod users_file;
 // Run by the proxy: they call out, wait or work on bodies.
 mod buffering;
 pub mod client;
+mod compress;
 mod errors;
 mod forward_auth;
 mod in_flight_req;
@@ -84,6 +85,7 @@ pub fn run<'a>(
 
         // Run by the proxy: they call out, wait or work on bodies.
         Runner::Buffering(config) => buffering::run(config, request, rest, context, endpoint),
+        Runner::Compress(config) => compress::run(config, request, rest, context, endpoint),
         Runner::Errors(config) => errors::run(config, request, rest, context, endpoint),
         Runner::ForwardAuth(config) => forward_auth::run(config, request, rest, context, endpoint),
         Runner::InFlightReq(config) => in_flight_req::run(config, request, rest, context, endpoint),

@@ -29,6 +29,7 @@ pub mod uri;
 // Run by the proxy: they call out, wait or work on bodies.
 pub mod buffering;
 pub mod code_ranges;
+pub mod compress;
 pub mod errors;
 pub mod forward_auth;
 pub mod in_flight_req;
@@ -58,6 +59,7 @@ pub use strip_prefix::StripPrefix;
 pub use strip_prefix_regex::StripPrefixRegex;
 
 pub use buffering::Buffering;
+pub use compress::Compress;
 pub use errors::Errors;
 pub use forward_auth::ForwardAuth;
 pub use in_flight_req::InFlightReq;
@@ -90,6 +92,7 @@ pub enum Middleware {
 
     // Run by the proxy (`crate::proxy::middleware`).
     Buffering(Buffering),
+    Compress(Compress),
     Errors(Errors),
     ForwardAuth(Box<ForwardAuth>),
     InFlightReq(InFlightReq),
@@ -118,6 +121,7 @@ impl Middleware {
             }
 
             "buffering" => Middleware::Buffering(Buffering::from_options(options)?),
+            "compress" => Middleware::Compress(Compress::from_options(options)?),
             "errors" => Middleware::Errors(Errors::from_options(options)?),
             "forwardauth" => Middleware::ForwardAuth(Box::new(ForwardAuth::from_options(options)?)),
             "inflightreq" => Middleware::InFlightReq(InFlightReq::from_options(options)?),
@@ -150,6 +154,7 @@ impl Middleware {
             Middleware::StripPrefixRegex(_) => "stripPrefixRegex",
 
             Middleware::Buffering(_) => "buffering",
+            Middleware::Compress(_) => "compress",
             Middleware::Errors(_) => "errors",
             Middleware::ForwardAuth(_) => "forwardAuth",
             Middleware::InFlightReq(_) => "inFlightReq",
@@ -174,6 +179,7 @@ impl Middleware {
             Middleware::StripPrefixRegex(step) => Runner::Step(step),
 
             Middleware::Buffering(config) => Runner::Buffering(config),
+            Middleware::Compress(config) => Runner::Compress(config),
             Middleware::Errors(config) => Runner::Errors(config),
             Middleware::ForwardAuth(config) => Runner::ForwardAuth(config),
             Middleware::InFlightReq(config) => Runner::InFlightReq(config),
@@ -214,6 +220,8 @@ pub enum Runner<'a> {
     // Run by the proxy: they call out, wait or work on bodies.
     /// Reads bodies whole, and sends the request again while its expression holds.
     Buffering(&'a Buffering),
+    /// Compresses the response body as it streams.
+    Compress(&'a Compress),
     /// Replaces a caught response with a page from another service.
     Errors(&'a Errors),
     /// Asks an authentication server first.
