@@ -5,9 +5,10 @@
 //! moves on, an answer comes straight back, and the response header edits each asked for are
 //! applied to whatever comes back through it. Middlewares that call out, wait or touch bodies
 //! get a file of their own here and an arm in [`run`]: `basicAuth` (a users file, bcrypt off
-//! the worker thread) and `rateLimit` (a short wait for an early request), `retry`...; those
-//! that call other servers do it through the endpoint's [`Calls`] (this worker's
-//! connections, and the route's other services).
+//! the worker thread), `rateLimit` (a short wait for an early request), `buffering`,
+//! `compress`, `errors`, `forwardAuth`, `inFlightReq` and `retry`. Those that call other
+//! servers do it through the endpoint's [`Calls`]: this worker's connections and forwarding,
+//! and the route's other services ([`client`] for a server named by URL).
 
 mod basic_auth;
 mod rate_limit;
