@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
 
 use super::pool::PooledBody;
 
@@ -24,6 +25,8 @@ enum Source {
     Upstream(PooledBody),
     /// A short body hawser wrote itself (errors); `None` once sent.
     Text(Option<Bytes>),
+    /// Made by a middleware from another body (compressed).
+    Boxed(UnsyncBoxBody<Bytes, hyper::Error>),
 }
 
 impl ProxyBody {
@@ -39,6 +42,11 @@ impl ProxyBody {
         Self::from_source(Source::Text(None))
     }
 
+    /// A body a middleware made, such as a compressed one.
+    pub fn boxed(body: impl Body<Data = Bytes, Error = hyper::Error> + Send + 'static) -> Self {
+        Self::from_source(Source::Boxed(UnsyncBoxBody::new(body)))
+    }
+
     fn from_source(source: Source) -> Self {
         ProxyBody {
             source,
@@ -47,9 +55,16 @@ impl ProxyBody {
         }
     }
 
-    /// Has `on_finish` told how many bytes were sent once the body is done.
+    /// Has `on_finish` told how many bytes were sent once the body is done, after whoever
+    /// asked before (a middleware's slot, then the access log).
     pub fn on_finish(mut self, on_finish: OnFinish) -> Self {
-        self.on_finish = Some(on_finish);
+        self.on_finish = Some(match self.on_finish.take() {
+            None => on_finish,
+            Some(earlier) => Box::new(move |sent| {
+                earlier(sent);
+                on_finish(sent);
+            }),
+        });
         self
     }
 }
@@ -72,6 +87,7 @@ impl Body for ProxyBody {
         let polled = match &mut this.source {
             Source::Upstream(body) => Pin::new(body).poll_frame(cx),
             Source::Text(text) => Poll::Ready(text.take().map(|bytes| Ok(Frame::data(bytes)))),
+            Source::Boxed(body) => Pin::new(body).poll_frame(cx),
         };
         if let Poll::Ready(Some(Ok(frame))) = &polled {
             if let Some(data) = frame.data_ref() {
@@ -85,6 +101,7 @@ impl Body for ProxyBody {
         match &self.source {
             Source::Upstream(body) => body.is_end_stream(),
             Source::Text(text) => text.is_none(),
+            Source::Boxed(body) => body.is_end_stream(),
         }
     }
 
@@ -94,6 +111,7 @@ impl Body for ProxyBody {
             Source::Text(text) => {
                 SizeHint::with_exact(text.as_ref().map_or(0, |bytes| bytes.len() as u64))
             }
+            Source::Boxed(body) => body.size_hint(),
         }
     }
 }
@@ -103,5 +121,30 @@ impl Drop for ProxyBody {
         if let Some(on_finish) = self.on_finish.take() {
             on_finish(self.sent);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn every_one_asking_is_told_in_the_order_they_asked() {
+        let told: Arc<Mutex<Vec<(&str, u64)>>> = Arc::default();
+        let (first, second) = (told.clone(), told.clone());
+        let body = ProxyBody::text("hello")
+            .on_finish(Box::new(move |sent| {
+                first.lock().expect("told").push(("slot", sent))
+            }))
+            .on_finish(Box::new(move |sent| {
+                second.lock().expect("told").push(("log", sent))
+            }));
+        let read = body.collect().await.expect("body").to_bytes();
+        assert_eq!(&read[..], b"hello");
+        assert_eq!(*told.lock().expect("told"), [("slot", 5), ("log", 5)]);
     }
 }

@@ -3,10 +3,20 @@
 //! A retry is safe when nothing reached the first backend: the connection was refused or could
 //! not be set up, or hyper hands the request back unsent. The request then moves on whole, body
 //! included. Once a request may have reached a backend, it is resent only if it is idempotent
-//! and has no body (from a copy kept for that purpose). This is what lets a rolling update lose
-//! no request: a task that stops between two table refreshes refuses connections, or drops the
-//! one it was answering, and the request moves on to another task.
+//! and its body can be sent again (it has none, or a middleware read it whole), from a copy
+//! kept for that purpose. This is what lets a rolling update lose no request: a task that stops
+//! between two table refreshes refuses connections, or drops the one it was answering, and the
+//! request moves on to another task.
+//!
+//! Without a `retry` middleware a failed attempt moves on to another backend, at most
+//! `--retries` times (after short pauses when every backend refused). A route's `retry`
+//! middleware replaces that policy for its requests with its own ([`RetryPolicy`], left in the
+//! request's extensions): its number of attempts on any backend of the balancer (untried ones
+//! first), its backoff between them, and retries on the statuses it lists, for requests whose
+//! body can be sent again. The safety rule above holds for both.
 
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -21,7 +31,8 @@ use super::ProxySettings;
 use super::error::ProxyError;
 use super::pool::{ConnectionPool, PooledBody};
 use super::request_body::RequestBody;
-use crate::routing::{Backend, Route};
+use crate::routing::middleware::Retry;
+use crate::routing::{Backend, Balancer, Route};
 use crate::stats::Traffic;
 use crate::telemetry::error_chain;
 
@@ -37,6 +48,11 @@ pub struct Answered<'a> {
     pub response: Response<PooledBody>,
     pub backend: &'a Backend,
 }
+
+/// A `retry` middleware's policy for one request: put in the request's extensions, it
+/// replaces hawser's own retries when the request is forwarded.
+#[derive(Clone, Debug)]
+pub struct RetryPolicy(pub Retry);
 
 /// Pauses before trying a balancer again when every backend refused the connection: a task Swarm
 /// has just marked running may not listen yet, and nothing was sent, so waiting is safe.
@@ -54,11 +70,22 @@ enum Failure {
     Timeout,
 }
 
-/// What it takes to send a bodiless request again.
+/// Why an attempt is followed by another.
+enum Outcome {
+    Failed(Failure),
+    /// A `retry` middleware retries this status.
+    Status(u16),
+}
+
+/// What it takes to send a request again: its head, and its body when held whole.
 struct Replay {
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    body: RequestBody,
+    /// Idempotent: may be sent again after a failure that may have reached the backend (a
+    /// status retry of another method is the `retry` middleware's explicit choice).
+    after_failure: bool,
 }
 
 impl Upstream {
@@ -79,34 +106,59 @@ impl Upstream {
         }
     }
 
+    /// This worker's connections, for middlewares that call other servers.
+    pub fn pool(&self) -> &Arc<ConnectionPool> {
+        &self.pool
+    }
+
+    /// How long a backend may take to send its response headers.
+    pub fn response_timeout(&self) -> Duration {
+        self.response_timeout
+    }
+
     /// Sends `request` (origin-form URI, headers already rewritten) to the route's next backend.
     /// `set_host`: give each attempt the backend's address as `Host`.
     pub async fn forward<'r>(
         &self,
         route: &'r Route,
-        request: Request<RequestBody>,
+        mut request: Request<RequestBody>,
         set_host: bool,
     ) -> Result<Answered<'r>, ProxyError> {
-        let balancer = &route.balancer;
+        let policy = request.extensions_mut().remove::<RetryPolicy>();
+        self.forward_to(
+            &route.def.name,
+            &route.balancer,
+            request,
+            set_host,
+            policy.as_ref(),
+        )
+        .await
+    }
+
+    /// Sends `request` to `balancer` (`name` for errors and logs), retrying as `policy` says,
+    /// or as hawser does without one.
+    pub async fn forward_to<'b>(
+        &self,
+        name: &str,
+        balancer: &'b Balancer,
+        request: Request<RequestBody>,
+        set_host: bool,
+        policy: Option<&RetryPolicy>,
+    ) -> Result<Answered<'b>, ProxyError> {
         let (mut position, mut backend) = balancer.pick().ok_or_else(|| ProxyError::NoBackend {
-            route: route.def.name.clone(),
+            route: name.to_owned(),
         })?;
-        let may_retry = self.retries > 0 && balancer.backends.len() > 1;
-        let replay = (may_retry
-            && is_idempotent(request.method())
-            && request.body().is_end_stream())
-        .then(|| Replay {
-            method: request.method().clone(),
-            uri: request.uri().clone(),
-            headers: request.headers().clone(),
-        });
+        let replay = Replay::of(&request, self.may_retry(balancer, policy), policy);
+        let method = request.method().clone();
         let mut pending = Some(request);
         let mut tried: SmallVec<[usize; 4]> = SmallVec::new();
         let mut pauses = REFUSED_PAUSES.iter();
+        let started = Instant::now();
+        let mut attempts = 0u32;
         loop {
             let Some(mut request) = pending.take() else {
                 return Err(ProxyError::BadGateway {
-                    route: route.def.name.clone(),
+                    route: name.to_owned(),
                     backend: backend.authority.to_string(),
                     reason: "the request could not be sent again".into(),
                 });
@@ -117,55 +169,135 @@ impl Upstream {
                     .insert(HOST, backend.host_header.clone());
             }
             backend.stats.requests.fetch_add(1, Ordering::Relaxed);
-            let started = Instant::now();
-            let failure =
+            attempts += 1;
+            let attempt_started = Instant::now();
+            let may_retry_more = |policy: &RetryPolicy| {
+                attempts < policy.0.attempts
+                    && policy
+                        .0
+                        .timeout
+                        .is_none_or(|timeout| started.elapsed() < timeout)
+            };
+            let outcome =
                 match tokio::time::timeout(self.response_timeout, self.attempt(backend, request))
                     .await
                 {
                     Ok(Ok(response)) => {
+                        let status = response.status().as_u16();
                         backend
                             .stats
-                            .record_response(response.status().as_u16(), started.elapsed());
-                        return Ok(Answered { response, backend });
+                            .record_response(status, attempt_started.elapsed());
+                        let retry_status = policy.filter(|policy| {
+                            may_retry_more(policy) && policy.0.retries_status(&method, status)
+                        });
+                        match (retry_status, &replay) {
+                            (Some(_), Some(replay)) => {
+                                pending = Some(replay.request());
+                                Outcome::Status(status)
+                            }
+                            _ => return Ok(Answered { response, backend }),
+                        }
                     }
                     Ok(Err((failure, unsent))) => {
-                        pending = unsent.or_else(|| replay.as_ref().map(Replay::request));
-                        failure
+                        pending = unsent.or_else(|| {
+                            replay
+                                .as_ref()
+                                .filter(|replay| replay.after_failure)
+                                .map(Replay::request)
+                        });
+                        backend.stats.record_failure(failure.costs_time());
+                        Outcome::Failed(failure)
                     }
-                    Err(_) => Failure::Timeout,
+                    Err(_) => {
+                        backend.stats.record_failure(true);
+                        Outcome::Failed(Failure::Timeout)
+                    }
                 };
-            backend.stats.record_failure(failure.costs_time());
             tried.push(position);
-            let next = (may_retry && pending.is_some() && tried.len() <= self.retries)
-                .then(|| balancer.pick_untried(&tried))
-                .flatten();
-            let all_refused = matches!(failure, Failure::Unsent { refused: true, .. });
-            let next = match next {
-                None if all_refused && pending.is_some() && self.retries > 0 => match pauses.next()
-                {
-                    Some(pause) => {
-                        tokio::time::sleep(*pause).await;
-                        tried.clear();
-                        balancer.pick()
+            let next = match policy {
+                Some(policy) => {
+                    let allowed = pending.is_some()
+                        && may_retry_more(policy)
+                        && match outcome {
+                            Outcome::Failed(_) => policy.0.on_network_error,
+                            Outcome::Status(_) => true,
+                        };
+                    if allowed {
+                        let wait = policy.0.backoff(attempts - 1, jitter());
+                        if !wait.is_zero() {
+                            tokio::time::sleep(wait).await;
+                        }
+                        balancer.pick_untried(&tried).or_else(|| balancer.pick())
+                    } else {
+                        None
                     }
-                    None => None,
-                },
-                next => next,
+                }
+                None => {
+                    let refused = matches!(
+                        outcome,
+                        Outcome::Failed(Failure::Unsent { refused: true, .. })
+                    );
+                    self.next_without_policy(balancer, &mut tried, &mut pauses, refused, &pending)
+                        .await
+                }
             };
-            match next {
-                Some((next_position, next_backend)) => {
+            match (next, outcome) {
+                (Some((next_position, next_backend)), outcome) => {
                     debug!(
-                        route = route.def.name,
+                        route = name,
                         failed = %backend.authority,
                         retry = %next_backend.authority,
-                        reason = failure.reason(),
-                        "retrying on another backend"
+                        reason = outcome.reason(),
+                        "retrying"
                     );
                     position = next_position;
                     backend = next_backend;
                 }
-                None => return Err(failure.into_error(route, backend, self.response_timeout)),
+                (None, Outcome::Failed(failure)) => {
+                    return Err(failure.into_error(name, backend, self.response_timeout));
+                }
+                // A status retry always finds a backend (the balancer just gave one).
+                (None, Outcome::Status(status)) => {
+                    return Err(ProxyError::BadGateway {
+                        route: name.to_owned(),
+                        backend: backend.authority.to_string(),
+                        reason: format!("answered {status}, and no backend is left to retry on"),
+                    });
+                }
             }
+        }
+    }
+
+    /// Without a policy: hawser's own retries, on another backend.
+    fn may_retry(&self, balancer: &Balancer, policy: Option<&RetryPolicy>) -> bool {
+        match policy {
+            Some(policy) => policy.0.attempts > 1,
+            None => self.retries > 0 && balancer.backends.len() > 1,
+        }
+    }
+
+    /// hawser's own choice of the next backend after a failure: an untried one, up to
+    /// `--retries`; when every backend refused, the balancer again after a short pause.
+    async fn next_without_policy<'b>(
+        &self,
+        balancer: &'b Balancer,
+        tried: &mut SmallVec<[usize; 4]>,
+        pauses: &mut std::slice::Iter<'_, Duration>,
+        refused: bool,
+        pending: &Option<Request<RequestBody>>,
+    ) -> Option<(usize, &'b Backend)> {
+        let may_retry = self.retries > 0 && balancer.backends.len() > 1;
+        let next = (may_retry && pending.is_some() && tried.len() <= self.retries)
+            .then(|| balancer.pick_untried(tried))
+            .flatten();
+        match next {
+            None if refused && pending.is_some() && self.retries > 0 => {
+                let pause = pauses.next()?;
+                tokio::time::sleep(*pause).await;
+                tried.clear();
+                balancer.pick()
+            }
+            next => next,
         }
     }
 
@@ -203,8 +335,38 @@ impl Upstream {
 }
 
 impl Replay {
+    /// The copy to keep, when the request may be sent again: its body can be, and it is
+    /// idempotent or the policy retries its method on status codes.
+    fn of(
+        request: &Request<RequestBody>,
+        may_retry: bool,
+        policy: Option<&RetryPolicy>,
+    ) -> Option<Replay> {
+        if !may_retry {
+            return None;
+        }
+        let method = request.method();
+        let after_failure = is_idempotent(method);
+        let on_status = policy.is_some_and(|policy| policy.0.status_applies_to(method));
+        if !(after_failure || on_status) {
+            return None;
+        }
+        let body = match request.body() {
+            body if body.is_end_stream() => RequestBody::Empty,
+            body => body.replay()?,
+        };
+        Some(Replay {
+            method: method.clone(),
+            uri: request.uri().clone(),
+            headers: request.headers().clone(),
+            body,
+            after_failure,
+        })
+    }
+
     fn request(&self) -> Request<RequestBody> {
-        let mut request = Request::new(RequestBody::Empty);
+        let body = self.body.replay().unwrap_or(RequestBody::Empty);
+        let mut request = Request::new(body);
         *request.method_mut() = self.method.clone();
         *request.uri_mut() = self.uri.clone();
         *request.version_mut() = Version::HTTP_11;
@@ -213,12 +375,28 @@ impl Replay {
     }
 }
 
+/// A number in `[0, 1)` for backoff jitter: std's randomly keyed hasher, which is random
+/// enough for spreading retries and needs no crate.
+fn jitter() -> f64 {
+    let bits = RandomState::new().hash_one(Instant::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// RFC 9110 §9.2.2.
 fn is_idempotent(method: &Method) -> bool {
     matches!(
         *method,
         Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
     )
+}
+
+impl Outcome {
+    fn reason(&self) -> String {
+        match self {
+            Outcome::Failed(failure) => failure.reason().to_owned(),
+            Outcome::Status(status) => format!("answered {status}"),
+        }
+    }
 }
 
 impl Failure {
@@ -236,8 +414,8 @@ impl Failure {
         }
     }
 
-    fn into_error(self, route: &Route, backend: &Backend, timeout: Duration) -> ProxyError {
-        let route = route.def.name.clone();
+    fn into_error(self, route: &str, backend: &Backend, timeout: Duration) -> ProxyError {
+        let route = route.to_owned();
         let backend = backend.authority.to_string();
         match self {
             Failure::Unsent { reason, .. } | Failure::Exchange(reason) => ProxyError::BadGateway {

@@ -295,6 +295,13 @@ impl middleware::Endpoint for Forward<'_> {
     fn call(&self, request: Request<RequestBody>) -> middleware::Reply<'_> {
         Box::pin(self.forward(request))
     }
+
+    fn calls(&self) -> middleware::Calls<'_> {
+        middleware::Calls {
+            upstream: &self.handler.upstream,
+            route: self.route,
+        }
+    }
 }
 
 /// The host the request is for: its `Host` header, else the authority of an absolute URI.

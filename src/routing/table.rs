@@ -36,6 +36,8 @@ pub struct RoutingTable {
 pub struct Route {
     pub def: RouteDef,
     pub balancer: Arc<Balancer>,
+    /// The other balancers its middlewares send to (an `errors` page service), by name.
+    services: Vec<(String, Arc<Balancer>)>,
     pub stats: Arc<RouteStats>,
 }
 
@@ -98,9 +100,19 @@ impl RoutingTable {
                     let empty = Balancer::new(&def.balancer, &[], spec.failure_cooldown, stats);
                     Arc::new(empty)
                 });
+            let services = def
+                .middlewares
+                .iter()
+                .flat_map(|def| def.middleware.services())
+                .filter_map(|name| {
+                    let balancer = balancers.get(name)?;
+                    Some((name.to_owned(), balancer.clone()))
+                })
+                .collect();
             routes.push(Arc::new(Route {
                 def: def.clone(),
                 balancer,
+                services,
                 stats: stats.route(&def.name),
             }));
         }
@@ -126,6 +138,16 @@ impl RoutingTable {
     /// Routes in priority order.
     pub fn routes(&self) -> &[Arc<Route>] {
         &self.routes
+    }
+}
+
+impl Route {
+    /// A balancer one of its middlewares sends to, from the table the route belongs to.
+    pub fn service(&self, name: &str) -> Option<&Arc<Balancer>> {
+        self.services
+            .iter()
+            .find(|(service, _)| service == name)
+            .map(|(_, balancer)| balancer)
     }
 }
 

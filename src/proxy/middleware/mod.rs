@@ -5,11 +5,23 @@
 //! moves on, an answer comes straight back, and the response header edits each asked for are
 //! applied to whatever comes back through it. Middlewares that call out, wait or touch bodies
 //! get a file of their own here and an arm in [`run`]: `basicAuth` (a users file, bcrypt off
-//! the worker thread) and `rateLimit` (a short wait for an early request).
+//! the worker thread), `rateLimit` (a short wait for an early request), `buffering`,
+//! `compress`, `errors`, `forwardAuth`, `inFlightReq` and `retry`. Those that call other
+//! servers do it through the endpoint's [`Calls`]: this worker's connections and forwarding,
+//! and the route's other services ([`client`] for a server named by URL).
 
 mod basic_auth;
 mod rate_limit;
 pub mod users_file;
+
+// Run by the proxy: they call out, wait or work on bodies.
+mod buffering;
+pub mod client;
+mod compress;
+mod errors;
+mod forward_auth;
+mod in_flight_req;
+mod retry;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,7 +29,9 @@ use std::pin::Pin;
 use http::{Request, Response};
 
 use super::body::ProxyBody;
+use super::forward::Upstream;
 use super::request_body::RequestBody;
+use crate::routing::Route;
 use crate::routing::middleware::{MiddlewareDef, RequestContext, ResponseEdits, Runner, Verdict};
 
 /// What a middleware's future is.
@@ -26,6 +40,18 @@ pub type Reply<'a> = Pin<Box<dyn Future<Output = Response<ProxyBody>> + Send + '
 /// The end of the chain: the request goes to the route's backends.
 pub trait Endpoint: Sync {
     fn call(&self, request: Request<RequestBody>) -> Reply<'_>;
+
+    /// How middlewares reach servers other than the route's backends.
+    fn calls(&self) -> Calls<'_>;
+}
+
+/// What a middleware that calls out uses: this worker's connection pool and forwarding (no
+/// globals: each worker has its own), and the route, whose middlewares' services were
+/// resolved in the table it came from.
+#[derive(Clone, Copy)]
+pub struct Calls<'a> {
+    pub upstream: &'a Upstream,
+    pub route: &'a Route,
 }
 
 /// Runs `middlewares` (outermost first), then `endpoint`.
@@ -57,8 +83,19 @@ pub fn run<'a>(
         }
         Runner::BasicAuth(config) => basic_auth::run(config, request, rest, context, endpoint),
         Runner::RateLimit(config) => rate_limit::run(config, request, rest, context, endpoint),
+
+        // Run by the proxy: they call out, wait or work on bodies.
+        Runner::Buffering(config) => buffering::run(config, request, rest, context, endpoint),
+        Runner::Compress(config) => compress::run(config, request, rest, context, endpoint),
+        Runner::Errors(config) => errors::run(config, request, rest, context, endpoint),
+        Runner::ForwardAuth(config) => forward_auth::run(config, request, rest, context, endpoint),
+        Runner::InFlightReq(config) => in_flight_req::run(config, request, rest, context, endpoint),
+        Runner::Retry(config) => retry::run(config, request, rest, context, endpoint),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod test_support;
 
 #[cfg(test)]
 mod tests {
@@ -69,6 +106,7 @@ mod tests {
     use http::StatusCode;
     use http_body_util::BodyExt;
 
+    use super::test_support::Worker;
     use super::*;
     use crate::routing::middleware::ip_strategy::IpStrategy;
     use crate::routing::middleware::rate_limit::SourceCriterion;
@@ -76,13 +114,17 @@ mod tests {
     use crate::routing::options::Options;
 
     /// Answers 200 with the path it was sent, and remembers it.
-    struct Echo(Mutex<Vec<String>>);
+    struct Echo(Mutex<Vec<String>>, Worker);
 
     impl Endpoint for Echo {
         fn call(&self, request: Request<RequestBody>) -> Reply<'_> {
             let path = request.uri().to_string();
             self.0.lock().expect("echo").push(path.clone());
             Box::pin(async move { Response::new(ProxyBody::text(path)) })
+        }
+
+        fn calls(&self) -> Calls<'_> {
+            self.1.calls()
         }
     }
 
@@ -106,7 +148,10 @@ mod tests {
         path: &str,
         now: Instant,
     ) -> (StatusCode, String, Vec<String>) {
-        let echo = Echo(Mutex::default());
+        let echo = Echo(
+            Mutex::default(),
+            Worker::new(Vec::new(), &[], &test_support::settings()),
+        );
         let context = RequestContext {
             client_ip: [127, 0, 0, 1].into(),
             trusted_proxy: false,

@@ -26,6 +26,16 @@ pub mod strip_prefix_regex;
 pub mod token_bucket;
 pub mod uri;
 
+// Run by the proxy: they call out, wait or work on bodies.
+pub mod buffering;
+pub mod code_ranges;
+pub mod compress;
+pub mod errors;
+pub mod forward_auth;
+pub mod in_flight_req;
+pub mod retry;
+pub mod retry_expression;
+
 use std::net::IpAddr;
 use std::time::Instant;
 
@@ -47,6 +57,13 @@ pub use replace_path::ReplacePath;
 pub use replace_path_regex::ReplacePathRegex;
 pub use strip_prefix::StripPrefix;
 pub use strip_prefix_regex::StripPrefixRegex;
+
+pub use buffering::Buffering;
+pub use compress::Compress;
+pub use errors::Errors;
+pub use forward_auth::ForwardAuth;
+pub use in_flight_req::InFlightReq;
+pub use retry::Retry;
 
 /// A middleware with its (provider-qualified) name, as a router references it.
 #[derive(Clone, Debug, PartialEq)]
@@ -72,6 +89,14 @@ pub enum Middleware {
     ReplacePathRegex(ReplacePathRegex),
     StripPrefix(StripPrefix),
     StripPrefixRegex(StripPrefixRegex),
+
+    // Run by the proxy (`crate::proxy::middleware`).
+    Buffering(Buffering),
+    Compress(Compress),
+    Errors(Errors),
+    ForwardAuth(Box<ForwardAuth>),
+    InFlightReq(InFlightReq),
+    Retry(Retry),
 }
 
 impl Middleware {
@@ -94,6 +119,13 @@ impl Middleware {
             "stripprefixregex" => {
                 Middleware::StripPrefixRegex(StripPrefixRegex::from_options(options)?)
             }
+
+            "buffering" => Middleware::Buffering(Buffering::from_options(options)?),
+            "compress" => Middleware::Compress(Compress::from_options(options)?),
+            "errors" => Middleware::Errors(Errors::from_options(options)?),
+            "forwardauth" => Middleware::ForwardAuth(Box::new(ForwardAuth::from_options(options)?)),
+            "inflightreq" => Middleware::InFlightReq(InFlightReq::from_options(options)?),
+            "retry" => Middleware::Retry(Retry::from_options(options)?),
             _ => {
                 return Err(OptionError {
                     label: options.label_of(""),
@@ -120,6 +152,13 @@ impl Middleware {
             Middleware::ReplacePathRegex(_) => "replacePathRegex",
             Middleware::StripPrefix(_) => "stripPrefix",
             Middleware::StripPrefixRegex(_) => "stripPrefixRegex",
+
+            Middleware::Buffering(_) => "buffering",
+            Middleware::Compress(_) => "compress",
+            Middleware::Errors(_) => "errors",
+            Middleware::ForwardAuth(_) => "forwardAuth",
+            Middleware::InFlightReq(_) => "inFlightReq",
+            Middleware::Retry(_) => "retry",
         }
     }
 
@@ -138,6 +177,31 @@ impl Middleware {
             Middleware::ReplacePathRegex(step) => Runner::Step(step),
             Middleware::StripPrefix(step) => Runner::Step(step),
             Middleware::StripPrefixRegex(step) => Runner::Step(step),
+
+            Middleware::Buffering(config) => Runner::Buffering(config),
+            Middleware::Compress(config) => Runner::Compress(config),
+            Middleware::Errors(config) => Runner::Errors(config),
+            Middleware::ForwardAuth(config) => Runner::ForwardAuth(config),
+            Middleware::InFlightReq(config) => Runner::InFlightReq(config),
+            Middleware::Retry(config) => Runner::Retry(config),
+        }
+    }
+
+    /// The services (balancer names) it sends requests to besides the route's own: the
+    /// compile step checks that each exists in the table, which resolves them for the proxy
+    /// ([`crate::routing::Route::service`]).
+    pub fn services(&self) -> Vec<&str> {
+        match self {
+            Middleware::Errors(errors) => vec![errors.service.as_str()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Qualifies the services it names with the provider of the middleware (`swarm`,
+    /// `file`), as Traefik does for a name without `@`.
+    pub fn qualify_services(&mut self, provider: &str) {
+        if let Middleware::Errors(errors) = self {
+            errors.qualify(provider);
         }
     }
 }
@@ -152,6 +216,20 @@ pub enum Runner<'a> {
     /// Traefik holds back a request that is a little early rather than refuse it; only the
     /// proxy can wait, so it runs [`RateLimit::admit`] and sleeps when told to.
     RateLimit(&'a RateLimit),
+
+    // Run by the proxy: they call out, wait or work on bodies.
+    /// Reads bodies whole, and sends the request again while its expression holds.
+    Buffering(&'a Buffering),
+    /// Compresses the response body as it streams.
+    Compress(&'a Compress),
+    /// Replaces a caught response with a page from another service.
+    Errors(&'a Errors),
+    /// Asks an authentication server first.
+    ForwardAuth(&'a ForwardAuth),
+    /// Holds a place until the response body is done, which only the proxy sees.
+    InFlightReq(&'a InFlightReq),
+    /// Sets the forward step's attempts, backoff and retried statuses for the request.
+    Retry(&'a Retry),
 }
 
 /// What a request-only middleware sees besides the request.

@@ -75,7 +75,10 @@ impl RateLimit {
         };
         let burst: i64 = options.number("burst")?.unwrap_or(1);
         let burst = u64::try_from(burst).unwrap_or(0).max(1);
-        let source = source_criterion(&options.nested("sourcecriterion"))?;
+        let source = SourceCriterion::from_options(
+            &options.nested("sourcecriterion"),
+            SourceCriterion::Ip(IpStrategy::default()),
+        )?;
         Ok(RateLimit::new(average, period, burst, source))
     }
 
@@ -116,15 +119,7 @@ impl RateLimit {
 
     /// Counts the request against its source's bucket.
     pub fn admit(&self, request: &Parts, context: &RequestContext) -> Admission {
-        let source = match &self.source {
-            SourceCriterion::Ip(strategy) => strategy.client_ip(request, context),
-            SourceCriterion::RequestHeader(name) => request
-                .headers
-                .get(name)
-                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
-                .unwrap_or_default(),
-            SourceCriterion::RequestHost => request_host(request).to_owned(),
-        };
+        let source = self.source.source(request, context);
         let reserved = {
             let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
             buckets.bucket(source, context.now, self.idle).reserve(
@@ -150,32 +145,51 @@ impl RateLimit {
     }
 }
 
-/// `sourceCriterion`: one of its three, the client's address when none.
-fn source_criterion(options: &Options<'_>) -> Result<SourceCriterion, OptionError> {
-    let ip = options.enabled("ipstrategy");
-    let header = options
-        .string("requestheadername")
-        .filter(|name| !name.is_empty());
-    let host = options.bool("requesthost")?.unwrap_or(false);
-    let exclusive =
-        |a: &str, b: &str| options.error("", format!("{a} and {b} are mutually exclusive"));
-    match (ip, header, host) {
-        (true, Some(_), _) => Err(exclusive("ipStrategy", "requestHeaderName")),
-        (true, _, true) => Err(exclusive("ipStrategy", "requestHost")),
-        (_, Some(_), true) => Err(exclusive("requestHost", "requestHeaderName")),
-        (_, Some(name), false) => HeaderName::from_bytes(name.as_bytes())
-            .map(SourceCriterion::RequestHeader)
-            .map_err(|_| {
-                options.error(
-                    "requestheadername",
-                    format!("{name:?} is not a header name"),
-                )
-            }),
-        (_, None, true) => Ok(SourceCriterion::RequestHost),
-        (true, None, false) => Ok(SourceCriterion::Ip(IpStrategy::from_options(
-            &options.nested("ipstrategy"),
-        )?)),
-        (false, None, false) => Ok(SourceCriterion::Ip(IpStrategy::default())),
+impl SourceCriterion {
+    /// `sourceCriterion` (`pkg/middlewares/extractor.go`): one of its three, or `default` when
+    /// none is set (the client's address for `rateLimit`, the `Host` for `inFlightReq`).
+    pub fn from_options(
+        options: &Options<'_>,
+        default: SourceCriterion,
+    ) -> Result<SourceCriterion, OptionError> {
+        let ip = options.enabled("ipstrategy");
+        let header = options
+            .string("requestheadername")
+            .filter(|name| !name.is_empty());
+        let host = options.bool("requesthost")?.unwrap_or(false);
+        let exclusive =
+            |a: &str, b: &str| options.error("", format!("{a} and {b} are mutually exclusive"));
+        match (ip, header, host) {
+            (true, Some(_), _) => Err(exclusive("ipStrategy", "requestHeaderName")),
+            (true, _, true) => Err(exclusive("ipStrategy", "requestHost")),
+            (_, Some(_), true) => Err(exclusive("requestHost", "requestHeaderName")),
+            (_, Some(name), false) => HeaderName::from_bytes(name.as_bytes())
+                .map(SourceCriterion::RequestHeader)
+                .map_err(|_| {
+                    options.error(
+                        "requestheadername",
+                        format!("{name:?} is not a header name"),
+                    )
+                }),
+            (_, None, true) => Ok(SourceCriterion::RequestHost),
+            (true, None, false) => Ok(SourceCriterion::Ip(IpStrategy::from_options(
+                &options.nested("ipstrategy"),
+            )?)),
+            (false, None, false) => Ok(default),
+        }
+    }
+
+    /// What the request is counted by: its source under this criterion.
+    pub fn source(&self, request: &Parts, context: &RequestContext) -> String {
+        match self {
+            SourceCriterion::Ip(strategy) => strategy.client_ip(request, context),
+            SourceCriterion::RequestHeader(name) => request
+                .headers
+                .get(name)
+                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+                .unwrap_or_default(),
+            SourceCriterion::RequestHost => request_host(request).to_owned(),
+        }
     }
 }
 
