@@ -133,9 +133,46 @@ pub fn compile(snapshot: &ClusterSnapshot, settings: &RoutingSettings) -> Compil
     compiled
         .services
         .sort_by(|a, b| (a.provider != "swarm", &a.name).cmp(&(b.provider != "swarm", &b.name)));
+    drop_routes_calling_missing_services(&mut compiled);
     entry_points::attach(&mut compiled);
     finish(&mut compiled.spec);
     compiled
+}
+
+/// A route whose middleware sends requests to a service the table does not have (an errors
+/// page of a file service that does not exist) is skipped: never served without it.
+fn drop_routes_calling_missing_services(compiled: &mut Compiled) {
+    let routes = std::mem::take(&mut compiled.spec.routes);
+    for route in routes {
+        let missing = route.middlewares.iter().find_map(|def| {
+            def.middleware
+                .services()
+                .into_iter()
+                .find(|service| !compiled.spec.balancers.contains_key(*service))
+                .map(|service| (def.name.clone(), service.to_owned()))
+        });
+        let Some((middleware, service)) = missing else {
+            compiled.spec.routes.push(route);
+            continue;
+        };
+        let reason = SkipReason::MissingService {
+            service,
+            label: format!("middleware {middleware}"),
+        };
+        compiled.spec.skipped.push(SkippedService {
+            service: route.service.clone(),
+            router: Some(route.name.clone()),
+            reason: reason.to_string(),
+            intentional: false,
+        });
+        if let Some(report) = compiled
+            .services
+            .iter_mut()
+            .find(|report| report.name == route.service)
+        {
+            report.routes.retain(|name| *name != route.name);
+        }
+    }
 }
 
 struct SwarmContext<'a> {
@@ -350,7 +387,9 @@ fn static_middleware(
     for ((key, value), label) in middleware.options.iter().zip(&labels) {
         options.push(key, label, value);
     }
-    let parsed = Middleware::parse(&middleware.kind, &options).map_err(|err| err.to_string())?;
+    let mut parsed =
+        Middleware::parse(&middleware.kind, &options).map_err(|err| err.to_string())?;
+    parsed.qualify_services("file");
     warnings.extend(options.warnings());
     Ok(MiddlewareDef {
         name: format!("{}@file", middleware.name),

@@ -370,6 +370,51 @@ fn static_services_carry_their_middlewares_or_are_skipped_for_a_bad_one() {
     );
 }
 
+#[test]
+fn a_static_errors_page_names_a_file_service_or_its_route_is_skipped() {
+    let service = |name: &str, page: &str| StaticService {
+        name: name.into(),
+        rule: format!("PathPrefix: /{name}"),
+        priority: None,
+        pass_host_header: None,
+        weight: None,
+        backends: vec!["127.0.0.1:9000".parse().expect("addr")],
+        middlewares: vec![crate::cluster::StaticMiddleware {
+            name: "oops".into(),
+            kind: "errors".into(),
+            options: [("status", "500-599"), ("service", page)]
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }],
+    };
+    let mut swarm = Swarm::new();
+    swarm.snapshot.static_services.push(service("app", "app"));
+    swarm
+        .snapshot
+        .static_services
+        .push(service("lost", "nowhere"));
+    let compiled = swarm.compile();
+    let names: Vec<&str> = compiled
+        .spec
+        .routes
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(names, ["app@file"]);
+    assert_eq!(
+        compiled.spec.routes[0].middlewares[0].middleware.services(),
+        ["app@file"]
+    );
+    let skipped = &compiled.spec.skipped[0];
+    assert_eq!(skipped.router.as_deref(), Some("lost@file"));
+    assert!(
+        skipped.reason.contains("nowhere@file"),
+        "{}",
+        skipped.reason
+    );
+}
+
 /// Each service is read in its dialect; one in both is skipped, naming a label of each, and
 /// the others are not affected.
 #[test]

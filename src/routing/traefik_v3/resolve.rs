@@ -63,9 +63,11 @@ impl Resolver<'_> {
         for (name, entry) in &self.merged.routers {
             let qualified = Qualified::swarm(name).to_string();
             let result = entry.value.clone().and_then(|router| {
-                let (route, target) = self.route(&qualified, &router, &entry.owners[0])?;
-                if let Some(def) = target.def {
-                    balancers.insert(target.balancer, def);
+                let (route, targets) = self.route(&qualified, &router, &entry.owners[0])?;
+                for target in targets {
+                    if let Some(def) = target.def {
+                        balancers.insert(target.balancer, def);
+                    }
                 }
                 Ok(route)
             });
@@ -83,7 +85,7 @@ impl Resolver<'_> {
         name: &str,
         router: &Router,
         owner: &str,
-    ) -> Result<(RouteDef, Target), SkipReason> {
+    ) -> Result<(RouteDef, Vec<Target>), SkipReason> {
         let settings = &router.settings;
         let service = Qualified::parse(&settings.service, &Provider::Swarm);
         let target = self.target(&service, &router.labels.service, name)?;
@@ -94,6 +96,16 @@ impl Resolver<'_> {
             &mut Vec::new(),
             &mut middlewares,
         )?;
+        // The services a middleware sends requests to (an errors page) must exist too, and
+        // become balancers of the table even when no router of theirs does.
+        let mut called = Vec::new();
+        for middleware in &middlewares {
+            for service in middleware.middleware.services() {
+                let qualified = Qualified::parse(service, &Provider::Swarm);
+                let label = format!("middleware {} (service {service})", middleware.name);
+                called.push(self.target(&qualified, &label, name)?);
+            }
+        }
         let rule = (self.parse_rule)(&settings.rule, settings.rule_syntax.as_deref()).map_err(
             |reason| SkipReason::RouterRule {
                 label: router.labels.rule.clone(),
@@ -120,7 +132,8 @@ impl Resolver<'_> {
             entry_points: settings.entry_points.clone(),
             tls: settings.tls.clone(),
         };
-        Ok((route, target))
+        called.insert(0, target);
+        Ok((route, called))
     }
 
     fn target(&self, service: &Qualified, label: &str, router: &str) -> Result<Target, SkipReason> {
@@ -315,10 +328,14 @@ impl Resolver<'_> {
                         reason: reason.to_string(),
                     });
                 }
-                Ok(MiddlewareLabels::Run(middleware)) => out.push(MiddlewareDef {
-                    name: full,
-                    middleware: middleware.clone(),
-                }),
+                Ok(MiddlewareLabels::Run(middleware)) => {
+                    let mut middleware = middleware.clone();
+                    middleware.qualify_services("swarm");
+                    out.push(MiddlewareDef {
+                        name: full,
+                        middleware,
+                    });
+                }
                 Ok(MiddlewareLabels::Chain { members, label }) => {
                     if let Some(start) = stack.iter().position(|seen| *seen == full) {
                         let mut path = stack[start..].to_vec();

@@ -314,3 +314,45 @@ fn a_file_service_is_used_as_it_is() {
     );
     assert!(reason(&compiled, "gone@swarm").contains("service gone@file"));
 }
+
+/// An errors middleware's `service` is qualified with its provider and becomes a balancer of
+/// the table even when no router uses it; a missing one skips the router (research
+/// middlewares §18: `errors.service` is built like a router's service).
+#[test]
+fn an_errors_page_service_is_resolved_or_the_router_is_skipped() {
+    let two_services = [
+        (
+            "traefik.http.services.pages.loadbalancer.server.port",
+            "8080",
+        ),
+        ("traefik.http.middlewares.oops.errors.status", "500-599"),
+        ("traefik.http.middlewares.oops.errors.service", "pages"),
+        (
+            "traefik.http.middlewares.oops.errors.query",
+            "/{status}.html",
+        ),
+        ("traefik.http.middlewares.gone.errors.status", "404"),
+        ("traefik.http.middlewares.gone.errors.service", "nopages"),
+        ("traefik.http.routers.r.rule", "Host(`x`)"),
+        ("traefik.http.routers.r.service", "s"),
+        ("traefik.http.routers.r.middlewares", "oops"),
+        ("traefik.http.routers.bad.rule", "Host(`y`)"),
+        ("traefik.http.routers.bad.service", "s"),
+        ("traefik.http.routers.bad.middlewares", "gone"),
+    ];
+    let compiled = app(&two_services);
+    let route = route(&compiled, "r@swarm");
+    assert_eq!(
+        route.middlewares[0].middleware.services(),
+        ["pages@swarm"],
+        "qualified with the middleware's provider"
+    );
+    assert!(
+        compiled.spec.balancers.contains_key("pages@swarm"),
+        "{:?}",
+        compiled.spec.balancers.keys().collect::<Vec<_>>()
+    );
+    let why = reason(&compiled, "bad@swarm");
+    assert!(why.contains("nopages@swarm"), "{why}");
+    assert_eq!(route_names(&compiled), ["r@swarm"]);
+}
