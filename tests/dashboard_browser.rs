@@ -111,7 +111,7 @@ async fn check_dark_palette(client: &Client, hawser: &Hawser) {
     // Two polls: the page is fully shown and has a rate.
     wait_for_page(client, "the routes and a rate", |view| {
         let routes = view["routes"].as_array()?.len();
-        (routes == 3 && view["totals"]["rps"] != "–").then_some(())
+        (routes == 4 && view["totals"]["rps"] != "–").then_some(())
     })
     .await;
     let background = client
@@ -145,7 +145,7 @@ async fn check_dark_palette(client: &Client, hawser: &Hawser) {
     assert_eq!(view["marker"], 2, "the same page");
     assert_eq!(
         view["routes"].as_array().map(Vec::len),
-        Some(3),
+        Some(4),
         "last figures kept"
     );
 }
@@ -259,6 +259,24 @@ async fn check_dashboard(client: &Client, hawser: &Hawser, stack: &Stack) {
         swarm.services.push(bad);
     });
     stack.docker.event("service", "create", "demo_badport");
+    // A v3-labelled service: one router with a middleware, one whose rule does not parse.
+    stack.docker.edit(|swarm| {
+        let v3 = new_service(
+            swarm,
+            "demo_v3",
+            "v3service1",
+            json!({
+                "traefik.http.routers.web.rule": "PathPrefix(`/v3`)",
+                "traefik.http.routers.web.middlewares": "strip",
+                "traefik.http.middlewares.strip.stripprefix.prefixes": "/v3",
+                "traefik.http.routers.broken.rule": "Host(`a` && Path(`/`)",
+                "traefik.http.services.v3.loadbalancer.server.port": "8080",
+                "traefik.swarm.network": "demo_apps",
+            }),
+        );
+        swarm.services.push(v3);
+    });
+    stack.docker.event("service", "create", "demo_v3");
     let spare_address = SocketAddr::from((SPARE_IP, stack.port)).to_string();
     let changed = Instant::now();
     let view = wait_for_page(client, "the new tasks and the bad service", |view| {
@@ -283,7 +301,29 @@ async fn check_dashboard(client: &Client, hawser: &Hawser, stack: &Stack) {
         reason.contains("traefik.port") && reason.contains("abc"),
         "{reason}"
     );
-    assert_eq!(view["skipped"].as_array().map(Vec::len), Some(2));
+    // The v3 router shows its middleware; the broken one is listed apart, by router.
+    let view = wait_for_page(client, "the v3 router and the broken one", |view| {
+        let shown = route(view, "web@swarm");
+        let meta = shown["meta"].as_str()?;
+        let broken = view["skipped"]
+            .as_array()?
+            .iter()
+            .find(|row| row["router"] == "broken@swarm")?;
+        (meta.contains("strip@swarm (stripPrefix)") && broken["service"] == "demo_v3").then_some(())
+    })
+    .await;
+    let meta = route(&view, "web@swarm")["meta"].as_str().expect("meta");
+    assert!(meta.contains("Traefik v2/v3"), "{meta}");
+    let broken = view["skipped"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|row| row["router"] == "broken@swarm"))
+        .expect("the broken router");
+    let reason = broken["reason"].as_str().expect("reason");
+    assert!(
+        reason.contains("traefik.http.routers.broken.rule"),
+        "{reason}"
+    );
+    assert_eq!(view["skipped"].as_array().map(Vec::len), Some(3));
     // A task that is not serving yet is shown, apart from the backends.
     let starting = task_row(route(&view, "demo_hello"), "starting-task").expect("row");
     assert_eq!(starting["cells"]["state"], "starting", "{starting}");
@@ -402,6 +442,7 @@ return {
   routes: Array.from(document.querySelectorAll('[data-testid="route"]')).map((route) => ({
     name: route.dataset.name,
     rule: text(one(route, 'rule')),
+    meta: text(route.querySelector('.route-meta')),
     requests: value(one(route, 'route-requests')),
     backends: Array.from(route.querySelectorAll('[data-testid="backend"]')).map((row) => {
       const cells = {};
@@ -425,6 +466,7 @@ return {
   })(),
   skipped: Array.from(document.querySelectorAll('[data-testid="skipped"]')).map((row) => ({
     service: row.dataset.service,
+    router: row.dataset.router || null,
     reason: text(one(row, 'skip-reason')),
   })),
   discovery: {

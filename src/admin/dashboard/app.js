@@ -408,6 +408,12 @@
       }
     }
     if (route.pass_host_header === false) meta.push(["", "Host rewritten to the backend"]);
+    if (route.dialect) meta.push(["labels", route.dialect === "v3" ? "Traefik v2/v3" : "Traefik v1"]);
+    if (route.entry_points && route.entry_points.length) meta.push(["entry points", route.entry_points.join(", ")]);
+    if (route.middlewares && route.middlewares.length) {
+      meta.push(["middlewares", route.middlewares.map((m) => `${m.name} (${m.kind})`).join(" → ")]);
+    }
+    if (route.tls) meta.push(["tls", route.tls.cert_resolver ? `certificates from ${route.tls.cert_resolver}` : "on"]);
     reconcile(
       node.querySelector(".route-meta"),
       meta,
@@ -522,6 +528,7 @@
         ]),
       (node, entry) => {
         setData(node, "service", entry.service);
+        setData(node, "router", entry.router || "");
         setText(
           node.querySelector(".skip-service"),
           entry.router ? `${entry.service} · router ${entry.router}` : entry.service,
