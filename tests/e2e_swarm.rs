@@ -84,10 +84,15 @@ async fn the_demo_stack_on_a_three_node_swarm() {
         secs(started.elapsed().as_secs_f64())
     ));
 
-    let markdown = report.markdown("hawser end-to-end report (scripts/e2e)", &preamble);
+    let dialect = lab.dialect.name();
+    let title = format!("hawser end-to-end report (scripts/e2e), stack with {dialect} labels");
+    let markdown = report.markdown(&title, &preamble);
     let target = std::env::var("CARGO_TARGET_DIR")
         .unwrap_or_else(|_| format!("{}/target", env!("CARGO_MANIFEST_DIR")));
-    let path = format!("{target}/e2e-report.md");
+    let path = match lab.dialect {
+        support::e2e::lab::Dialect::V1 => format!("{target}/e2e-report.md"),
+        support::e2e::lab::Dialect::V3 => format!("{target}/e2e-report-v3.md"),
+    };
     std::fs::create_dir_all(&target).expect("target directory");
     std::fs::write(&path, &markdown).unwrap_or_else(|err| panic!("{path}: {err}"));
     println!("\nreport written to {path}");

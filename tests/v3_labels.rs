@@ -232,3 +232,77 @@ async fn lbswarm_sends_everything_to_the_virtual_ip() {
     assert_eq!(hello["backends"].as_array().map(Vec::len), Some(1));
     assert!(hello["backends"][0]["task_id"].is_null());
 }
+
+/// The deploy labels of one service of a stack file, as Docker would store them (compose's
+/// `$$` is one `$`), with the port label's value replaced by `port`.
+fn stack_labels(stack: &str, service: &str, port: u16) -> Vec<(String, String)> {
+    let header = format!("  {service}:");
+    stack
+        .lines()
+        .skip_while(|line| *line != header)
+        .skip(1)
+        .take_while(|line| line.is_empty() || line.starts_with("   ") || line.starts_with("  #"))
+        .filter_map(|line| line.trim().strip_prefix("- '")?.strip_suffix('\''))
+        .filter_map(|label| label.split_once('='))
+        .map(|(key, value)| {
+            let value = if key.ends_with("server.port") {
+                port.to_string()
+            } else {
+                value.replace("$$", "$")
+            };
+            (key.to_owned(), value)
+        })
+        .collect()
+}
+
+/// examples/stack-v3.yml, as written, routes the seed's services the way examples/stack.yml's
+/// v1 labels do, and its own additions (the redirect, the basic-auth'd dashboard) work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_v3_example_stack_routes_as_the_v1_one_does() {
+    let file = format!("{}/examples/stack-v3.yml", env!("CARGO_MANIFEST_DIR"));
+    let stack_file = std::fs::read_to_string(&file).expect("examples/stack-v3.yml");
+    let stack = seed_stack_relabelled(&[], |swarm, port| {
+        for (service, from) in [
+            ("demo_ping", "ping"),
+            ("demo_hello", "hello"),
+            ("multi", "hawser"),
+        ] {
+            let labels = stack_labels(&stack_file, from, port);
+            assert!(!labels.is_empty(), "no deploy labels for {from}");
+            let pairs: Vec<(&str, &str)> = labels
+                .iter()
+                .map(|(key, value)| (key.as_str(), value.as_str()))
+                .collect();
+            set_labels(swarm, service, &pairs);
+        }
+    })
+    .await;
+    let hawser = Hawser::start(&["--docker-host", &stack.docker.url()]).await;
+    let ping = get(&hawser.url("/ping")).await.expect("answer");
+    assert_eq!(ping.status, StatusCode::OK, "{}", ping.body);
+    assert!(ping.body.starts_with("Pong from "), "{}", ping.body);
+    let hello = get(&hawser.url("/hello/world")).await.expect("answer");
+    assert!(hello.body.starts_with("Hello, World!"), "{}", hello.body);
+    let moved = get(&hawser.url("/pong")).await.expect("answer");
+    assert_eq!(moved.status, StatusCode::FOUND);
+    assert_eq!(
+        moved.headers["location"],
+        format!("http://{}/ping", hawser.proxy).as_str()
+    );
+    let dashboard = |credentials: Option<&'static str>| {
+        let url = hawser.url("/api/version");
+        async move {
+            let mut headers = vec![("host", "dashboard.localhost")];
+            headers.extend(credentials.map(|value| ("authorization", value)));
+            support::http::request(http::Method::GET, &url, &headers)
+                .await
+                .expect("answer")
+        }
+    };
+    assert_eq!(dashboard(None).await.status, StatusCode::UNAUTHORIZED);
+    // admin:hawser passes the middleware; the stand-in task behind it does not listen.
+    assert_ne!(
+        dashboard(Some("Basic YWRtaW46aGF3c2Vy")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}

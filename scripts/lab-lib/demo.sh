@@ -5,7 +5,8 @@
 # both deploy through here: there is one way to deploy the demo.
 
 DEMO_STACK=demo
-DEMO_FILE="$REPO/examples/stack.yml"
+# HAWSER_DEMO_STACK_FILE: another stack file for the same services (examples/stack-v3.yml).
+DEMO_FILE="${HAWSER_DEMO_STACK_FILE:-$REPO/examples/stack.yml}"
 DEMO_SERVICES=(hawser ping hello)
 DEMO_URL=http://127.0.0.1
 DEMO_ADMIN=http://127.0.0.1:8080

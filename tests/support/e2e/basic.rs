@@ -69,6 +69,9 @@ pub async fn hello(lab: &Lab, report: &mut Report) -> Outcome {
         reply.status == 404,
         format!("GET /nope -> {}", reply.status),
     );
+    if lab.dialect == Dialect::V3 {
+        v3_middlewares(lab, report).await?;
+    }
     let routes = lab.admin("/api/routes").await?;
     let warnings: Vec<String> = routes["warnings"]
         .as_array()
@@ -83,5 +86,55 @@ pub async fn hello(lab: &Lab, report: &mut Report) -> Outcome {
         })
         .collect();
     report.detail("warnings in /api/routes", &warnings);
+    Ok(())
+}
+
+/// The v3 stack's own middlewares on the lab: the redirect, and the dashboard behind basic auth.
+async fn v3_middlewares(lab: &Lab, report: &mut Report) -> Outcome {
+    let reply = lab.get("/pong").await?;
+    let location = reply
+        .headers
+        .get("location")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    report.check(
+        reply.status == 302 && location.ends_with("/ping"),
+        format!(
+            "GET /pong -> {} Location {location:?} (redirectregex)",
+            reply.status
+        ),
+    );
+    let dashboard = format!("http://{}/api/version", lab.proxy);
+    let ask = |credentials: Option<&'static str>| {
+        let url = dashboard.clone();
+        async move {
+            let mut headers = vec![("host", "dashboard.localhost")];
+            if let Some(credentials) = credentials {
+                headers.push(("authorization", credentials));
+            }
+            crate::support::http::request(http::Method::GET, &url, &headers)
+                .await
+                .map_err(|err| format!("GET {url}: {err}"))
+        }
+    };
+    let anonymous = ask(None).await?;
+    report.check(
+        anonymous.status == 401,
+        format!(
+            "hawser's dashboard through the proxy, without credentials -> {}",
+            anonymous.status
+        ),
+    );
+    // admin:hawser
+    let admitted = ask(Some("Basic YWRtaW46aGF3c2Vy")).await?;
+    report.check(
+        admitted.status == 200 && admitted.body.contains("hawser"),
+        format!(
+            "with admin's credentials -> {} {:?}",
+            admitted.status,
+            admitted.body.trim()
+        ),
+    );
     Ok(())
 }

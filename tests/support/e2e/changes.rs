@@ -91,7 +91,7 @@ pub async fn rolling(lab: &Lab, report: &mut Report) -> Outcome {
 }
 
 /// Creates a one-task python service on the demo network with these service labels.
-async fn create_tmp_service(lab: &Lab, name: &str, labels: &[&str]) -> Result<(), String> {
+async fn create_tmp_service(lab: &Lab, name: &str, labels: &[String]) -> Result<(), String> {
     let mut args = vec![
         "service",
         "create",
@@ -103,7 +103,7 @@ async fn create_tmp_service(lab: &Lab, name: &str, labels: &[&str]) -> Result<()
         NETWORK,
     ];
     for label in labels {
-        args.extend(["--label", label]);
+        args.extend(["--label", label.as_str()]);
     }
     args.extend(["python:3-alpine", "python", "-c", TMP_SERVER]);
     lab.docker.cli(&args).await.map(|_| ())
@@ -121,15 +121,7 @@ fn skipped_reason(routes: &serde_json::Value, service: &str) -> Option<String> {
 /// 5: a labelled service is routed; once it is removed its route answers 404 (measured).
 pub async fn removal(lab: &Lab, report: &mut Report) -> Outcome {
     let t0 = Instant::now();
-    create_tmp_service(
-        lab,
-        TMP,
-        &[
-            "traefik.port=8080",
-            "traefik.frontend.rule=PathPrefixStrip: /tmp/",
-        ],
-    )
-    .await?;
+    create_tmp_service(lab, TMP, &lab.dialect.route_labels("tmp", "tmp", "8080")).await?;
     let host = until(
         Duration::from_secs(90),
         Duration::from_millis(20),
@@ -311,15 +303,7 @@ pub async fn bad_label(lab: &Lab, report: &mut Report) -> Outcome {
     let (outcome, stats) = under_load(lab, &["/ping", "/hello/x"], async {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let created = t0.elapsed();
-        create_tmp_service(
-            lab,
-            BAD,
-            &[
-                "traefik.port=abc",
-                "traefik.frontend.rule=PathPrefixStrip: /bad/",
-            ],
-        )
-        .await?;
+        create_tmp_service(lab, BAD, &lab.dialect.route_labels("bad", "bad", "abc")).await?;
         let reason = until(
             Duration::from_secs(30),
             Duration::from_millis(20),

@@ -48,6 +48,51 @@ pub struct Lab {
     pub docker: Docker,
     pub proxy: SocketAddr,
     pub admin: SocketAddr,
+    /// The label dialect of the deployed stack (`HAWSER_E2E_DIALECT`, v1 by default): the
+    /// services the scenarios create carry labels in it.
+    pub dialect: Dialect,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// examples/stack.yml: the post's Traefik v1 labels.
+    V1,
+    /// examples/stack-v3.yml: Traefik v2/v3 routers, services and middlewares.
+    V3,
+}
+
+impl Dialect {
+    pub fn from_env() -> Result<Dialect, String> {
+        match std::env::var("HAWSER_E2E_DIALECT").as_deref() {
+            Err(_) | Ok("v1") => Ok(Dialect::V1),
+            Ok("v3") => Ok(Dialect::V3),
+            Ok(other) => Err(format!("HAWSER_E2E_DIALECT={other:?}: expected v1 or v3")),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::V1 => "v1",
+            Dialect::V3 => "v3",
+        }
+    }
+
+    /// Labels for a service answering on 8080 under `/<path>/`, stripped, with `port` as the
+    /// port label's value (a bad one for the bad-label scenario).
+    pub fn route_labels(self, name: &str, path: &str, port: &str) -> Vec<String> {
+        match self {
+            Dialect::V1 => vec![
+                format!("traefik.port={port}"),
+                format!("traefik.frontend.rule=PathPrefixStrip: /{path}/"),
+            ],
+            Dialect::V3 => vec![
+                format!("traefik.http.routers.{name}.rule=PathPrefix(`/{path}/`)"),
+                format!("traefik.http.routers.{name}.middlewares={name}-strip"),
+                format!("traefik.http.middlewares.{name}-strip.stripprefix.prefixes=/{path}"),
+                format!("traefik.http.services.{name}.loadbalancer.server.port={port}"),
+            ],
+        }
+    }
 }
 
 impl Lab {
@@ -59,6 +104,7 @@ impl Lab {
             docker,
             proxy: PROXY.parse().expect("address"),
             admin: ADMIN.parse().expect("address"),
+            dialect: Dialect::from_env()?,
         })
     }
 
