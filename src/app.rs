@@ -12,7 +12,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::config::Settings;
-use crate::discovery::{DiscoveryError, DiscoveryStatus, Providers, SwarmProvider, file};
+use crate::discovery::{
+    DiscoveryError, DiscoveryStatus, Providers, StateFile, SwarmProvider, file,
+};
 use crate::proxy::access_log::AccessLog;
 use crate::proxy::server::EntryPointListeners;
 use crate::state::{BoundEntryPoint, SharedState};
@@ -166,12 +168,15 @@ fn start_providers(
     });
     let receiver = status.subscribe();
     if let Some(endpoint) = settings.docker.clone() {
-        let swarm = SwarmProvider::new(
+        let mut swarm = SwarmProvider::new(
             endpoint,
             settings.poll.clone(),
             providers.register(),
             status,
         );
+        if let Some(path) = &settings.state_file {
+            swarm = swarm.with_state_file(StateFile::new(path.clone()));
+        }
         tokio::spawn(swarm.run(shutdown.clone()));
     }
     Ok((providers, receiver))

@@ -9,10 +9,10 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Everything the routing table is built from.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterSnapshot {
     pub services: Vec<Service>,
     pub tasks: Vec<Task>,
@@ -48,7 +48,7 @@ impl ClusterSnapshot {
 }
 
 /// A Swarm service.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
     pub id: String,
     pub name: String,
@@ -67,13 +67,13 @@ pub struct Service {
 }
 
 /// A service's virtual IP on one network, which Swarm balances over its tasks.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VirtualIp {
     pub network_id: String,
     pub ip: IpAddr,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum ServiceMode {
     Replicated {
@@ -87,7 +87,7 @@ pub enum ServiceMode {
 }
 
 /// A Swarm task: one scheduled instance of a service.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
     pub id: String,
     pub service_id: String,
@@ -102,13 +102,13 @@ pub struct Task {
 }
 
 /// The task's address on one network.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskAddress {
     pub network_id: String,
     pub ip: IpAddr,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Network {
     pub id: String,
     pub name: String,
@@ -116,7 +116,7 @@ pub struct Network {
     pub ingress: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Node {
     pub id: String,
     pub hostname: String,
@@ -126,7 +126,7 @@ pub struct Node {
 }
 
 /// A route from the static file provider.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaticService {
     pub name: String,
     pub rule: String,
@@ -140,7 +140,7 @@ pub struct StaticService {
 
 /// A middleware a static service declares: Traefik's type name and its options, flattened
 /// to `key=value` pairs as labels would give them (`customRequestHeaders.X-A=1`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaticMiddleware {
     pub name: String,
     pub kind: String,

@@ -252,3 +252,51 @@ async fn bad_labels_skip_only_their_own_service() {
         assert_eq!(count, 1, "{service} logged {count} times");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_while_the_api_is_away_serves_the_saved_state_at_once() {
+    let mut stack = hello_stack().await;
+    let directory = tempfile::tempdir().expect("temp dir");
+    let state = directory.path().join("hawser-state.json");
+    let state = state.to_str().expect("utf-8");
+    let url = stack.docker.url();
+    let args = [
+        "--docker-host",
+        url.as_str(),
+        "--state-file",
+        state,
+        "--docker-timeout",
+        "1s",
+        "--docker-backoff-max",
+        "300ms",
+    ];
+    let mut first = Hawser::start(&args).await;
+    let reply = get(&first.url("/hello/saved")).await.expect("answer");
+    assert_eq!(reply.status, StatusCode::OK);
+    eventually(Duration::from_secs(5), "the state file", || async {
+        std::path::Path::new(state).exists().then_some(())
+    })
+    .await;
+    first.terminate();
+    first.wait_exit(Duration::from_secs(10)).await;
+
+    stack.docker.stop();
+    let second = Hawser::start(&args).await;
+    // The first request after "serving" is routed: no wait for an API that does not answer.
+    let reply = get(&second.url("/hello/saved")).await.expect("answer");
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(reply.body.starts_with("Hello, Saved!"), "{}", reply.body);
+    let discovery = json(&second.admin_url("/api/discovery")).await;
+    assert_eq!(discovery["reachable"], false, "{discovery}");
+    assert!(
+        discovery["serving_saved_state"].as_u64().is_some(),
+        "{discovery}"
+    );
+
+    stack.docker.resume();
+    eventually(Duration::from_secs(10), "a live listing", || async {
+        let discovery = json(&second.admin_url("/api/discovery")).await;
+        (discovery["reachable"] == true && discovery["serving_saved_state"].is_null()).then_some(())
+    })
+    .await;
+}

@@ -150,6 +150,9 @@ pub struct Options {
     pub docker_backoff_max: Option<DurationArg>,
     #[arg(long, env = "HAWSER_FILE_POLL_INTERVAL", help = help("How often the --file routes file is checked for changes", defaults::FILE_POLL_INTERVAL))]
     pub file_poll_interval: Option<DurationArg>,
+    /// Keep the swarm's last good listing in this file and start from it, so a restart while the Docker API is away serves the last known routes.
+    #[arg(long, env = "HAWSER_STATE_FILE")]
+    pub state_file: Option<PathBuf>,
     /// HTTPS certificate chains (PEM, leaf first), paired in order with --tls-key; re-read on change.
     #[arg(long, env = "HAWSER_TLS_CERT", value_delimiter = ',')]
     pub tls_cert: Option<Vec<PathBuf>>,
@@ -225,6 +228,7 @@ pub struct Settings {
     pub docker: Option<DockerEndpoint>,
     pub file: Option<PathBuf>,
     pub file_poll_interval: Duration,
+    pub state_file: Option<PathBuf>,
     pub admin_listen: SocketAddr,
     pub log_level: LogLevel,
     pub log_format: LogFormat,
@@ -296,6 +300,7 @@ impl Options {
             docker_timeout,
             docker_backoff_max,
             file_poll_interval,
+            state_file,
             tls_cert,
             tls_key,
             tls_cert_dir,
@@ -377,6 +382,7 @@ impl Options {
             tls,
             docker,
             file: self.file,
+            state_file: self.state_file,
             file_poll_interval: or(self.file_poll_interval, defaults::FILE_POLL_INTERVAL),
             admin_listen,
             log_level: self.log_level.unwrap_or_default(),

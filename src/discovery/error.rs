@@ -29,6 +29,8 @@ pub enum DiscoveryError {
     Timeout(Duration),
     #[error("Docker Engine API {found} is too old: hawser needs {needed} or newer")]
     TooOld { found: String, needed: String },
+    #[error("state file {}: {reason}", path.display())]
+    StateFile { path: PathBuf, reason: String },
     #[error("static routes file {}: {reason}", path.display())]
     File { path: PathBuf, reason: String },
 }

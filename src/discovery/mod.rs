@@ -6,7 +6,8 @@
 //!   with the lean types in `wire` into the plain [`crate::cluster`] model;
 //! - [`swarm`] is the swarm provider: events as triggers, adaptive polling, backoff, reporting
 //!   into [`status`];
-//! - [`file`] is the static file provider;
+//! - [`file`] is the static file provider; [`state_file`] keeps the swarm's last good listing
+//!   on disk for a restart while the API is away;
 //! - [`providers`] gives each provider a channel of its own and merges their parts.
 
 pub mod docker;
@@ -14,6 +15,7 @@ pub mod endpoint;
 mod error;
 pub mod file;
 pub mod providers;
+pub mod state_file;
 pub mod status;
 pub mod swarm;
 pub mod transport;
@@ -22,5 +24,6 @@ mod wire;
 pub use endpoint::{DockerEndpoint, TlsFiles};
 pub use error::DiscoveryError;
 pub use providers::Providers;
+pub use state_file::StateFile;
 pub use status::DiscoveryStatus;
 pub use swarm::{PollSettings, SwarmProvider};

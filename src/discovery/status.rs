@@ -31,6 +31,10 @@ pub struct DiscoveryStatus {
     pub refreshes: u64,
     pub refresh_failures: u64,
     pub events_received: u64,
+    /// The routes come from the state file (`--state-file`), saved at this time, because no
+    /// listing has succeeded since hawser started.
+    #[serde(with = "unix_millis")]
+    pub serving_saved_state: Option<SystemTime>,
     /// Objects left out of the last listing because they could not be decoded.
     pub problems: Vec<String>,
     /// How long successful listings took (for metrics).

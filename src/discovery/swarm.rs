@@ -19,6 +19,7 @@ use tracing::{debug, info, warn};
 use super::DiscoveryError;
 use super::docker::DockerClient;
 use super::endpoint::DockerEndpoint;
+use super::state_file::StateFile;
 use super::status::DiscoveryStatus;
 use crate::cluster::ClusterSnapshot;
 
@@ -44,6 +45,7 @@ pub struct SwarmProvider {
     settings: PollSettings,
     part: watch::Sender<ClusterSnapshot>,
     status: watch::Sender<DiscoveryStatus>,
+    state_file: Option<StateFile>,
 }
 
 /// Why a connected session ended.
@@ -66,6 +68,41 @@ impl SwarmProvider {
             settings,
             part,
             status,
+            state_file: None,
+        }
+    }
+
+    /// Keeps the last good listing in `file`, and starts from it.
+    pub fn with_state_file(mut self, file: StateFile) -> Self {
+        self.state_file = Some(file);
+        self
+    }
+
+    /// Publishes the saved listing, if there is one, until the API answers.
+    fn restore(&self) {
+        let Some(file) = &self.state_file else {
+            return;
+        };
+        match file.load() {
+            Ok(Some(restored)) => {
+                info!(
+                    path = %file.path().display(),
+                    services = restored.snapshot.services.len(),
+                    "serving the last good swarm listing from the state file until the Docker API answers"
+                );
+                let listed = ClusterSnapshot {
+                    synced: true,
+                    ..restored.snapshot
+                };
+                self.part.send_replace(listed);
+                self.status.send_modify(|status| {
+                    status.serving_saved_state = Some(restored.saved_at);
+                });
+            }
+            Ok(None) => {
+                debug!(path = %file.path().display(), "no state file yet");
+            }
+            Err(err) => warn!(error = %err, "the state file cannot be read; starting without it"),
         }
     }
 
@@ -75,6 +112,7 @@ impl SwarmProvider {
             status.provider = "docker";
             status.endpoint = Some(endpoint.clone());
         });
+        self.restore();
         let mut backoff = self.settings.backoff_min;
         let mut failing_since: Option<(Instant, u64)> = None;
         loop {
@@ -180,7 +218,11 @@ impl SwarmProvider {
                     .tasks
                     .iter()
                     .any(|task| task.is_converging());
-            let changed = self.publish(listing.snapshot);
+            let listed = listing.snapshot;
+            let changed = self.publish(listed.clone());
+            if changed {
+                self.save(&listed);
+            }
             if converging || changed {
                 active_until = Instant::now() + self.settings.active_window;
             }
@@ -189,6 +231,7 @@ impl SwarmProvider {
                 let now = SystemTime::now();
                 status.reachable = true;
                 status.last_error = None;
+                status.serving_saved_state = None;
                 status.refreshes += 1;
                 status.last_refresh = Some(now);
                 status.last_refresh_duration = Some(started.elapsed());
@@ -210,6 +253,15 @@ impl SwarmProvider {
                 () = trigger.notified() => {
                     active_until = Instant::now() + self.settings.active_window;
                 }
+            }
+        }
+    }
+
+    /// Keeps a changed listing in the state file; a failure is a warning, never an outage.
+    fn save(&self, listed: &ClusterSnapshot) {
+        if let Some(file) = &self.state_file {
+            if let Err(err) = file.save(listed) {
+                warn!(error = %err, "the last good listing could not be saved");
             }
         }
     }

@@ -598,6 +598,11 @@
     toggleClass(refreshes, "warn", discovery.refresh_failures > 0 && !discovery.reachable);
     setText(byId("disc-endpoint"), discovery.endpoint || "–");
 
+    byId("disc-saved-row").hidden = !discovery.serving_saved_state;
+    if (discovery.serving_saved_state) {
+      relativeTime(byId("disc-saved"), discovery.serving_saved_state, "the saved state from ");
+    }
+
     byId("disc-error-row").hidden = !discovery.last_error;
     setText(byId("disc-error"), discovery.last_error || "");
 
