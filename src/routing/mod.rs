@@ -4,7 +4,8 @@
 //! - [`traefik_v1`] reads a service's labels into route settings and rules;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
 //!   [`host`] the canonical form hosts are compared in, [`path_text`] the Go syntax of text a
-//!   rule writes into a path, and `query` how a `Query` matcher reads the query string;
+//!   rule writes into a path, [`path`] the normal form request paths are matched in, and
+//!   `query` how a `Query` matcher reads the query string;
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
 //!   request, its logic; [`options`] reads an object's labels the way Traefik does;
 //! - [`network`] chooses which network a service's tasks are reached on;
@@ -22,6 +23,7 @@ pub mod index;
 pub mod middleware;
 pub mod network;
 pub mod options;
+pub mod path;
 pub mod path_text;
 pub mod pattern;
 mod query;
