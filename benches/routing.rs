@@ -28,6 +28,7 @@ fn table(routes: usize) -> RoutingTable {
             pass_host_header: true,
             balancer: name.clone(),
             middlewares: Vec::new(),
+            max_request_body: None,
         });
         let backend = BackendDef {
             task_id: Some(format!("task{n}")),

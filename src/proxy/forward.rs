@@ -20,7 +20,7 @@ use tracing::debug;
 use super::ProxySettings;
 use super::error::ProxyError;
 use super::pool::{ConnectionPool, PooledBody};
-use super::request_body::RequestBody;
+use super::request_body::{BodyError, RequestBody, client_fault};
 use crate::routing::{Backend, Route};
 use crate::stats::Traffic;
 use crate::telemetry::error_chain;
@@ -52,6 +52,9 @@ enum Failure {
     /// The request may have reached the backend; no response came back.
     Exchange(String),
     Timeout,
+    /// The client's body failed (over its limit, malformed, cut short): the backend is not
+    /// to blame, and the request cannot be sent again.
+    ClientBody(ProxyError),
 }
 
 /// What it takes to send a bodiless request again.
@@ -128,6 +131,7 @@ impl Upstream {
                             .record_response(response.status().as_u16(), started.elapsed());
                         return Ok(Answered { response, backend });
                     }
+                    Ok(Err((Failure::ClientBody(error), _))) => return Err(error),
                     Ok(Err((failure, unsent))) => {
                         pending = unsent.or_else(|| replay.as_ref().map(Replay::request));
                         failure
@@ -188,6 +192,13 @@ impl Upstream {
         };
         checkout.send(request, &self.pool).await.map_err(|err| {
             let reason = error_chain(&err.error);
+            if let Some(fault) = client_fault(&err.error) {
+                let error = match fault {
+                    BodyError::TooLarge { limit } => ProxyError::BodyTooLarge { limit: *limit },
+                    BodyError::Client(_) => ProxyError::BadBody { reason },
+                };
+                return (Failure::ClientBody(error), None);
+            }
             match err.unsent {
                 Some(request) => (
                     Failure::Unsent {
@@ -233,6 +244,7 @@ impl Failure {
         match self {
             Failure::Unsent { reason, .. } | Failure::Exchange(reason) => reason,
             Failure::Timeout => "timed out",
+            Failure::ClientBody(_) => "the client's request body failed",
         }
     }
 
@@ -250,6 +262,7 @@ impl Failure {
                 backend,
                 seconds: timeout.as_secs_f64(),
             },
+            Failure::ClientBody(error) => error,
         }
     }
 }

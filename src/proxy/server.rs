@@ -24,6 +24,7 @@ use tracing::{debug, info, warn};
 use super::access_log::AccessLog;
 use super::forward::Upstream;
 use super::handler::{Connection, Handler};
+use super::limits::{ConnectionLimits, refuse};
 use super::{BUFFER_LIMIT, ProxySettings};
 use crate::state::SharedState;
 
@@ -87,7 +88,9 @@ pub fn spawn_workers(
     shutdown: CancellationToken,
 ) -> io::Result<Vec<std::thread::JoinHandle<()>>> {
     let mut threads = Vec::with_capacity(listeners.len());
+    let limits = ConnectionLimits::new(&settings.limits);
     for (index, listener) in listeners.into_iter().enumerate() {
+        let limits = limits.clone();
         let state = state.clone();
         let settings = settings.clone();
         let access_log = access_log.clone();
@@ -113,7 +116,7 @@ pub fn spawn_workers(
                         access_log,
                         worker: index,
                     });
-                    if let Err(err) = serve(listener, handler, &settings, shutdown).await {
+                    if let Err(err) = serve(listener, handler, &settings, limits, shutdown).await {
                         warn!(error = %err, "proxy worker stopped");
                     }
                 });
@@ -127,6 +130,7 @@ async fn serve(
     listener: StdListener,
     handler: Arc<Handler>,
     settings: &ProxySettings,
+    limits: Arc<ConnectionLimits>,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
     let listener = TcpListener::from_std(listener)?;
@@ -154,18 +158,30 @@ async fn serve(
                 continue;
             }
         };
+        let admission = match limits.admit(peer.ip()) {
+            Ok(admission) => admission,
+            Err(refusal) => {
+                debug!(%peer, ?refusal, "connection over the limit refused");
+                refuse(stream);
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let traffic = &handler.state.traffic;
         traffic.connections_accepted.fetch_add(1, Ordering::Relaxed);
         traffic.connections_open.fetch_add(1, Ordering::Relaxed);
         let connection = Connection { peer, local };
-        connections.spawn(serve_connection(
+        let serving = serve_connection(
             stream,
             connection,
             handler.clone(),
             protocols.clone(),
             shutdown.clone(),
-        ));
+        );
+        connections.spawn(async move {
+            serving.await;
+            drop(admission);
+        });
     }
     drop(listener);
     connections.close();
@@ -182,6 +198,9 @@ async fn serve(
     Ok(())
 }
 
+/// How many header fields hyper's HTTP/1 parser takes when not told otherwise.
+const HYPER_MAX_HEADERS: usize = 100;
+
 /// The two ways a client may speak: HTTP/1.1, or HTTP/2 with prior knowledge (h2c).
 struct Protocols {
     http1: http1::Builder,
@@ -191,16 +210,23 @@ struct Protocols {
 
 impl Protocols {
     fn new(settings: &ProxySettings) -> Self {
+        let limits = &settings.limits;
         let mut http1 = http1::Builder::new();
         http1
             .timer(TokioTimer::new())
             .header_read_timeout(settings.header_read_timeout)
             .writev(false)
-            .max_buf_size(BUFFER_LIMIT)
+            .max_buf_size(BUFFER_LIMIT.max(limits.header_size))
+            .max_header_size(limits.header_size)
             .keep_alive(true);
+        // hyper's own count is 100, kept on the stack; any other moves it to the heap.
+        if limits.header_count != HYPER_MAX_HEADERS {
+            http1.max_headers(limits.header_count);
+        }
         let mut http2 = http2::Builder::new(TokioExecutor::new());
         http2
             .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(limits.header_size).unwrap_or(u32::MAX))
             .keep_alive_interval(Duration::from_secs(30))
             .keep_alive_timeout(Duration::from_secs(20))
             .max_concurrent_streams(256);

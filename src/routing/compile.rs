@@ -53,6 +53,9 @@ pub struct RouteDef {
     pub balancer: String,
     /// Run in this order around forwarding (chains already flattened).
     pub middlewares: Vec<MiddlewareDef>,
+    /// Bytes a request body may carry on this route (a buffering middleware's limit);
+    /// `None`: the proxy's `--max-request-body`.
+    pub max_request_body: Option<u64>,
 }
 
 /// One address requests can be sent to.
@@ -226,6 +229,7 @@ fn compile_swarm_service(
                     pass_host_header: route.pass_host_header,
                     balancer: route.backend,
                     middlewares: Vec::new(),
+                    max_request_body: None,
                 });
             }
         }
@@ -287,6 +291,7 @@ fn compile_static_service(service: &StaticService, compiled: &mut Compiled) {
                 pass_host_header: service.pass_host_header.unwrap_or(true),
                 balancer: name,
                 middlewares: Vec::new(),
+                max_request_body: None,
             });
         }
     }

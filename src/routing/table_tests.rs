@@ -16,6 +16,7 @@ fn route(name: &str, rule: &str, priority: u32) -> RouteDef {
         pass_host_header: true,
         balancer: name.into(),
         middlewares: Vec::new(),
+        max_request_body: None,
     }
 }
 
