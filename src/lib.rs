@@ -22,7 +22,8 @@
 //!   load the current table; one `publish` swaps it (only when it changed) and announces it.
 //! - [`state`]: what the proxy, the admin API and the publisher share: the published state,
 //!   the [`stats::Traffic`] totals and discovery's status.
-//! - [`proxy`]: accept, match, rewrite, forward over pooled connections, stream back.
+//! - [`proxy`]: accept (within the connection limits), validate and normalise, match, rewrite,
+//!   forward over pooled connections, stream back.
 //! - [`admin`]: dashboard, JSON API, metrics and `/ping`: read-only views of the same state.
 //! - [`app`]: starts all of the above and shuts it down gracefully; [`telemetry`] sets up logs;
 //!   [`healthcheck`] is the `hawser healthcheck` subcommand.

@@ -1,5 +1,6 @@
-//! Shared test support: a fake Docker Engine API, real test backends, the hawser process, one
-//! HTTP client, one way to wait for a condition, and the end-to-end lab's helpers (`e2e`).
+//! Shared test support: a fake Docker Engine API, real test backends, a recording backend, the
+//! hawser process, one HTTP client and a raw one, one way to wait for a condition, and the
+//! end-to-end lab's helpers (`e2e`).
 #![allow(dead_code)]
 
 pub mod backend;
@@ -8,6 +9,8 @@ pub mod e2e;
 pub mod fake_docker;
 pub mod hawser;
 pub mod http;
+pub mod raw;
+pub mod recorder;
 pub mod stack;
 pub mod swarm;
 pub mod wait;
