@@ -98,7 +98,8 @@ impl ConnectionLimits {
     }
 
     /// Open connections from `peer`'s address (or /64), as counted.
-    pub fn open_from(&self, peer: IpAddr) -> usize {
+    #[cfg(test)]
+    fn open_from(&self, peer: IpAddr) -> usize {
         let key = client_key(peer);
         self.shard(key).get(&key).copied().unwrap_or(0)
     }
