@@ -23,7 +23,8 @@
 //!   load the current table; one `publish` swaps it (only when it changed) and announces it.
 //! - [`state`]: what the proxy, the admin API and the publisher share: the published state,
 //!   the [`stats::Traffic`] totals and discovery's status.
-//! - [`proxy`]: accept, match, rewrite, forward over pooled connections, stream back.
+//! - [`proxy`]: accept (within the connection limits), validate and normalise, match, rewrite,
+//!   forward over pooled connections, stream back.
 //! - [`admin`]: dashboard, JSON API, metrics and `/ping`: read-only views of the same state.
 //! - [`tls`]: HTTPS, the only rustls server and ACME code: certificates from files, ACME
 //!   resolvers or generated, chosen by SNI; rustls configs from TLS options; one connection's

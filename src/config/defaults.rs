@@ -5,6 +5,8 @@ use std::fmt::Display;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use super::ByteSize;
+
 const ANY: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
 
 pub const DOCKER_HOST: &str = "unix:///var/run/docker.sock";
@@ -52,6 +54,12 @@ pub const ACME_ORDER_TIMEOUT: Duration = Duration::from_secs(300);
 pub const ACME_POLL_INITIAL_DELAY: Duration = Duration::from_secs(1);
 pub const ACME_POLL_TIMEOUT: Duration = Duration::from_secs(120);
 pub const ACME_MAX_CONCURRENT_ORDERS: usize = 4;
+/// hyper's own default; nginx and HAProxy allow about as many.
+pub const MAX_HEADER_COUNT: usize = 100;
+/// nginx's `large_client_header_buffers` (4 × 8k); HAProxy's buffer is 16k, Envoy's 60 KiB.
+pub const MAX_HEADER_SIZE: ByteSize = ByteSize(32 << 10);
+/// nginx answers 414 beyond one 8k header buffer.
+pub const MAX_URI_LENGTH: ByteSize = ByteSize(8 << 10);
 
 /// A default as the help and the README write it: `30s`, `200ms`, `0.0.0.0:80`, `true`.
 pub trait Shown {
@@ -79,6 +87,20 @@ macro_rules! shown_by_display {
 }
 
 shown_by_display!(&str, SocketAddr, bool, usize);
+
+impl Shown for ByteSize {
+    /// In the largest binary unit that divides it: `32KiB`, `8192` for 8 KiB + 0.
+    fn shown(&self) -> String {
+        let units = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+        units
+            .iter()
+            .find(|(scale, _)| self.0 >= *scale && self.0 % scale == 0)
+            .map_or_else(
+                || self.0.to_string(),
+                |(scale, unit)| format!("{}{unit}", self.0 / scale),
+            )
+    }
+}
 
 /// A flag's help: what it does, then its default.
 pub fn help(what: &str, default: impl Shown) -> String {

@@ -5,6 +5,7 @@
 
 pub mod defaults;
 mod entry_points;
+mod size;
 mod tls;
 
 use std::net::SocketAddr;
@@ -19,12 +20,14 @@ use thiserror::Error;
 
 use defaults::{help, help_choice, with_default};
 pub use entry_points::EntryPointArg;
+pub use size::ByteSize;
 
 use crate::discovery::{DockerEndpoint, PollSettings, TlsFiles};
-use crate::proxy::{AccessLogFormat, ProxySettings};
+use crate::proxy::{AccessLogFormat, Limits, ProxySettings};
 use crate::routing::RoutingSettings;
 use crate::routing::compile::ProviderConstraints;
 use crate::routing::constraints::parse_constraints;
+use crate::routing::path::{EncodedDots, EncodedSlashes, PathPolicy};
 use crate::routing::traefik_v1::LabelSettings;
 use crate::routing::traefik_v3::template::RuleTemplate;
 use crate::telemetry::{LogFormat, LogLevel};
@@ -187,6 +190,22 @@ pub struct Options {
     /// An ACME certificate resolver: NAME.KEY=VALUE,... with email, storage, challenge (http or tlsalpn), ca, ca-root; repeatable.
     #[arg(long, env = "HAWSER_CERTRESOLVER", value_delimiter = ';')]
     pub certresolver: Option<Vec<String>>,
+    #[arg(long, env = "HAWSER_MAX_CONNECTIONS", help = with_default("Open client connections, all workers together; a connection beyond is answered 503 and closed", "unlimited"))]
+    pub max_connections: Option<usize>,
+    #[arg(long, env = "HAWSER_MAX_CONNECTIONS_PER_IP", help = with_default("Open client connections from one address (IPv6: one /64); beyond, 503 and closed", "unlimited"))]
+    pub max_connections_per_ip: Option<usize>,
+    #[arg(long, env = "HAWSER_MAX_HEADER_COUNT", help = help("Header fields in a request; more: 431", defaults::MAX_HEADER_COUNT))]
+    pub max_header_count: Option<usize>,
+    #[arg(long, env = "HAWSER_MAX_HEADER_SIZE", help = help("Bytes of a request line and its headers (4096, 16KiB, 1MiB); more: 431", defaults::MAX_HEADER_SIZE))]
+    pub max_header_size: Option<ByteSize>,
+    #[arg(long, env = "HAWSER_MAX_URI_LENGTH", help = help("Bytes of a request target; more: 414", defaults::MAX_URI_LENGTH))]
+    pub max_uri_length: Option<ByteSize>,
+    #[arg(long, env = "HAWSER_MAX_REQUEST_BODY", help = with_default("Bytes of a request body; more: 413", "unlimited"))]
+    pub max_request_body: Option<ByteSize>,
+    #[arg(long, env = "HAWSER_ENCODED_SLASHES", value_enum, help = help_choice("%2F, %5C or a backslash in a path: reject (400) or keep (passed on as data)", EncodedSlashes::default()))]
+    pub encoded_slashes: Option<EncodedSlashes>,
+    #[arg(long, env = "HAWSER_ENCODED_DOTS", value_enum, help = help_choice("A %2E that makes a . or .. path segment: reject (400) or decode (then removed like a plain one)", EncodedDots::default()))]
+    pub encoded_dots: Option<EncodedDots>,
 }
 
 /// A duration written as `10s`, `200ms`, `1m30s`.
@@ -315,6 +334,14 @@ impl Options {
             tls_sni_strict,
             tls_session_tickets,
             certresolver,
+            max_connections,
+            max_connections_per_ip,
+            max_header_count,
+            max_header_size,
+            max_uri_length,
+            max_request_body,
+            encoded_slashes,
+            encoded_dots,
         )
     }
 
@@ -352,6 +379,7 @@ impl Options {
         if workers == 0 {
             return Err(ConfigError::Invalid("--workers must be at least 1".into()));
         }
+        let limits = self.limits()?;
         let admin_listen = self.admin_listen();
         let tls = self.tls_settings()?;
         let (entry_points, routing_entry_points) =
@@ -407,6 +435,11 @@ impl Options {
                 grace_period: or(self.grace_period, defaults::GRACE_PERIOD),
                 trusted_proxies: self.trusted_proxies.unwrap_or_default(),
                 access_log: self.access_log.unwrap_or_default(),
+                limits,
+                paths: PathPolicy {
+                    encoded_slashes: self.encoded_slashes.unwrap_or_default(),
+                    encoded_dots: self.encoded_dots.unwrap_or_default(),
+                },
             },
             routing: RoutingSettings {
                 labels: LabelSettings {
@@ -436,6 +469,34 @@ impl Options {
         })
     }
 
+    /// The connection and request limits, each within what hyper can hold to.
+    fn limits(&self) -> Result<Limits, ConfigError> {
+        let invalid = |text: &str| Err(ConfigError::Invalid(text.to_owned()));
+        if self.max_connections == Some(0) || self.max_connections_per_ip == Some(0) {
+            return invalid("--max-connections and --max-connections-per-ip must be at least 1");
+        }
+        let header_count = self.max_header_count.unwrap_or(defaults::MAX_HEADER_COUNT);
+        if header_count == 0 {
+            return invalid("--max-header-count must be at least 1");
+        }
+        let header_size = self.max_header_size.unwrap_or(defaults::MAX_HEADER_SIZE).0;
+        if !(1024..=1 << 20).contains(&header_size) {
+            return invalid("--max-header-size must be between 1KiB and 1MiB");
+        }
+        let uri_length = self.max_uri_length.unwrap_or(defaults::MAX_URI_LENGTH).0;
+        if !(1..=MAX_URI_LENGTH).contains(&uri_length) {
+            return invalid("--max-uri-length must be between 1 and 65534 (hyper's own limit)");
+        }
+        Ok(Limits {
+            connections: self.max_connections,
+            connections_per_ip: self.max_connections_per_ip,
+            header_count,
+            header_size: usize::try_from(header_size).unwrap_or(usize::MAX),
+            uri_length: usize::try_from(uri_length).unwrap_or(usize::MAX),
+            request_body: self.max_request_body.map(|size| size.0),
+        })
+    }
+
     /// TLS when any TLS file is named, or `DOCKER_CERT_PATH` is set.
     fn tls_files(&self) -> Option<TlsFiles> {
         let cert_path = std::env::var_os("DOCKER_CERT_PATH").filter(|path| !path.is_empty());
@@ -453,6 +514,9 @@ impl Options {
         })
     }
 }
+
+/// The longest target hyper's HTTP/1 parser reads; it answers 414 itself beyond.
+const MAX_URI_LENGTH: u64 = 65534;
 
 fn read_file(path: &Path) -> Result<Options, ConfigError> {
     let error = |reason: String| ConfigError::File {

@@ -355,3 +355,99 @@ fn constraints_are_parsed_at_startup() {
         "{err}"
     );
 }
+
+#[test]
+fn limits_and_path_policy_have_safe_defaults_and_read_sizes() {
+    let docker = ["--docker-host", "unix:///s"];
+    let settings = parse(&docker).resolve().expect("valid");
+    let limits = &settings.proxy.limits;
+    assert_eq!(limits.connections, None);
+    assert_eq!(limits.connections_per_ip, None);
+    assert_eq!(limits.header_count, 100);
+    assert_eq!(limits.header_size, 32 * 1024);
+    assert_eq!(limits.uri_length, 8 * 1024);
+    assert_eq!(limits.request_body, None);
+    assert_eq!(settings.proxy.paths, PathPolicy::default());
+    assert_eq!(settings.proxy.paths.encoded_slashes, EncodedSlashes::Reject);
+    assert_eq!(settings.proxy.paths.encoded_dots, EncodedDots::Reject);
+
+    let mut args = docker.to_vec();
+    args.extend([
+        "--max-connections",
+        "5000",
+        "--max-connections-per-ip",
+        "50",
+        "--max-header-size",
+        "16KiB",
+        "--max-uri-length",
+        "4096",
+        "--max-request-body",
+        "10MiB",
+        "--encoded-slashes",
+        "keep",
+        "--encoded-dots",
+        "decode",
+    ]);
+    let settings = parse(&args).resolve().expect("valid");
+    let limits = &settings.proxy.limits;
+    assert_eq!(limits.connections, Some(5000));
+    assert_eq!(limits.connections_per_ip, Some(50));
+    assert_eq!(limits.header_size, 16 * 1024);
+    assert_eq!(limits.uri_length, 4096);
+    assert_eq!(limits.request_body, Some(10 << 20));
+    assert_eq!(settings.proxy.paths.encoded_slashes, EncodedSlashes::Keep);
+    assert_eq!(settings.proxy.paths.encoded_dots, EncodedDots::Decode);
+}
+
+#[test]
+fn sizes_are_bytes_or_binary_units() {
+    let cases = [
+        ("0", Some(0)),
+        ("8192", Some(8192)),
+        ("16KiB", Some(16 << 10)),
+        ("16kib", Some(16 << 10)),
+        ("10 MiB", Some(10 << 20)),
+        ("1GiB", Some(1 << 30)),
+        ("12b", Some(12)),
+        ("16KB", None),
+        ("1.5MiB", None),
+        ("MiB", None),
+        ("-1", None),
+        ("99999999999GiB", None),
+    ];
+    for (text, expected) in cases {
+        assert_eq!(
+            text.parse::<ByteSize>().ok().map(|size| size.0),
+            expected,
+            "{text}"
+        );
+    }
+    let from_file: Options =
+        toml::from_str("max-request-body = 4096\nmax-header-size = \"8KiB\"\n").expect("valid");
+    assert_eq!(from_file.max_request_body, Some(ByteSize(4096)));
+    assert_eq!(from_file.max_header_size, Some(ByteSize(8192)));
+}
+
+#[test]
+fn limits_out_of_range_are_clear_errors() {
+    let bad = [
+        (["--max-connections", "0"], "--max-connections"),
+        (
+            ["--max-connections-per-ip", "0"],
+            "--max-connections-per-ip",
+        ),
+        (["--max-header-count", "0"], "--max-header-count"),
+        (["--max-header-size", "512"], "--max-header-size"),
+        (["--max-header-size", "2MiB"], "--max-header-size"),
+        (["--max-uri-length", "0"], "--max-uri-length"),
+        (["--max-uri-length", "64KiB"], "--max-uri-length"),
+    ];
+    for (flag, named) in bad {
+        let mut args = vec!["--docker-host", "unix:///s"];
+        args.extend(flag);
+        let err = parse(&args).resolve().expect_err("out of range");
+        assert!(err.to_string().contains(named), "{flag:?}: {err}");
+    }
+    assert!(Cli::try_parse_from(["hawser", "--encoded-dots", "allow"]).is_err());
+    assert!(Cli::try_parse_from(["hawser", "--max-request-body", "lots"]).is_err());
+}

@@ -25,6 +25,10 @@ pub enum ProxyError {
         backend: String,
         seconds: f64,
     },
+    #[error("the request body is larger than {limit} bytes")]
+    BodyTooLarge { limit: u64 },
+    #[error("the request body could not be read: {reason}")]
+    BadBody { reason: String },
 }
 
 impl ProxyError {
@@ -34,7 +38,18 @@ impl ProxyError {
             ProxyError::NoBackend { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::BadGateway { .. } => StatusCode::BAD_GATEWAY,
             ProxyError::GatewayTimeout { .. } => StatusCode::GATEWAY_TIMEOUT,
+            ProxyError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ProxyError::BadBody { .. } => StatusCode::BAD_REQUEST,
         }
+    }
+
+    /// The client's own fault, after which its connection may be out of step (part of a body
+    /// left unread): HTTP/1 answers close it.
+    pub fn is_clients_fault(&self) -> bool {
+        matches!(
+            self,
+            ProxyError::BodyTooLarge { .. } | ProxyError::BadBody { .. }
+        )
     }
 
     pub fn to_response(&self) -> Response<ProxyBody> {
@@ -45,6 +60,12 @@ impl ProxyError {
             }
             ProxyError::BadGateway { .. } => "502 Bad Gateway\n",
             ProxyError::GatewayTimeout { .. } => "504 Gateway Timeout\n",
+            ProxyError::BodyTooLarge { .. } => {
+                "413 Content Too Large: the request body is larger than the limit\n"
+            }
+            ProxyError::BadBody { .. } => {
+                "400 Bad Request: the request body is malformed or incomplete\n"
+            }
         };
         text_response(self.status(), text)
     }

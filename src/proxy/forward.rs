@@ -30,7 +30,7 @@ use tracing::debug;
 use super::ProxySettings;
 use super::error::ProxyError;
 use super::pool::{ConnectionPool, PooledBody};
-use super::request_body::RequestBody;
+use super::request_body::{BodyError, RequestBody, client_fault};
 use crate::routing::middleware::Retry;
 use crate::routing::{Backend, Balancer, Route};
 use crate::stats::Traffic;
@@ -68,6 +68,9 @@ enum Failure {
     /// The request may have reached the backend; no response came back.
     Exchange(String),
     Timeout,
+    /// The client's body failed (over its limit, malformed, cut short): the backend is not
+    /// to blame, and the request cannot be sent again.
+    ClientBody(ProxyError),
 }
 
 /// Why an attempt is followed by another.
@@ -198,6 +201,7 @@ impl Upstream {
                             _ => return Ok(Answered { response, backend }),
                         }
                     }
+                    Ok(Err((Failure::ClientBody(error), _))) => return Err(error),
                     Ok(Err((failure, unsent))) => {
                         pending = unsent.or_else(|| {
                             replay
@@ -320,6 +324,13 @@ impl Upstream {
         };
         checkout.send(request, &self.pool).await.map_err(|err| {
             let reason = error_chain(&err.error);
+            if let Some(fault) = client_fault(&err.error) {
+                let error = match fault {
+                    BodyError::TooLarge { limit } => ProxyError::BodyTooLarge { limit: *limit },
+                    BodyError::Client(_) => ProxyError::BadBody { reason },
+                };
+                return (Failure::ClientBody(error), None);
+            }
             match err.unsent {
                 Some(request) => (
                     Failure::Unsent {
@@ -411,6 +422,7 @@ impl Failure {
         match self {
             Failure::Unsent { reason, .. } | Failure::Exchange(reason) => reason,
             Failure::Timeout => "timed out",
+            Failure::ClientBody(_) => "the client's request body failed",
         }
     }
 
@@ -428,6 +440,7 @@ impl Failure {
                 backend,
                 seconds: timeout.as_secs_f64(),
             },
+            Failure::ClientBody(error) => error,
         }
     }
 }

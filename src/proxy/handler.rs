@@ -22,8 +22,10 @@ use super::headers::{Forwarded, add_forwarded, remove_hop_by_hop, upgrade_protoc
 use super::middleware;
 use super::request_body::RequestBody;
 use super::upgrade::tunnel;
+use super::validate::{self, Answer};
 use crate::routing::host::canonical_host;
 use crate::routing::middleware::RequestContext;
+use crate::routing::path::has_dot_segment;
 use crate::routing::{RequestView, Route};
 use crate::state::SharedState;
 
@@ -59,13 +61,18 @@ struct Outgoing {
 impl Handler {
     pub async fn handle(
         &self,
-        request: Request<Incoming>,
+        mut request: Request<Incoming>,
         connection: Connection,
     ) -> Response<ProxyBody> {
         let started = Instant::now();
         let requests = &self.state.traffic.requests;
         requests.add(connection.entry_point, self.worker);
         let mut entry = self.log_entry(&request, connection, started);
+        if let Err(answer) =
+            validate::request(&mut request, &self.settings.limits, self.settings.paths)
+        {
+            return self.logged(self.answered(&request, answer, started), entry);
+        }
         let response = match self.find_route(&request, connection) {
             None => self.not_found(&request, started),
             Some(route) => {
@@ -143,6 +150,22 @@ impl Handler {
         response
     }
 
+    /// A request [`validate`] stopped: answered here, counted with those no route matched.
+    fn answered(
+        &self,
+        request: &Request<Incoming>,
+        answer: Answer,
+        started: Instant,
+    ) -> Response<ProxyBody> {
+        debug!(uri = %request.uri(), reason = %answer, "request answered by hawser");
+        let response = answer.to_response(request.version());
+        self.state
+            .traffic
+            .unmatched
+            .record(response.status().as_u16(), started.elapsed());
+        response
+    }
+
     /// Rewrites the request, runs the route's middlewares around forwarding it, and answers;
     /// a failure becomes hawser's own error response.
     async fn proxy(
@@ -151,12 +174,23 @@ impl Handler {
         request: Request<Incoming>,
         connection: Connection,
     ) -> Response<ProxyBody> {
-        let outgoing = self.rewrite(route, request, connection);
+        let client_version = request.version();
+        let body_limit = self.settings.limits.request_body;
+        if let Some(limit) = body_limit.filter(|&limit| declared_length(&request) > limit) {
+            let error = ProxyError::BodyTooLarge { limit };
+            debug!(route = route.def.name, error = %error, "request not forwarded");
+            return closing(error.to_response(), client_version);
+        }
+        let outgoing = match self.rewrite(route, request, connection, body_limit) {
+            Ok(outgoing) => outgoing,
+            Err(answer) => return answer.to_response(client_version),
+        };
         let endpoint = Forward {
             handler: self,
             route,
             set_host: outgoing.set_host,
             client_upgrade: Mutex::new(outgoing.client_upgrade),
+            client_version,
         };
         if route.def.middlewares.is_empty() {
             return endpoint.forward(outgoing.request).await;
@@ -177,13 +211,16 @@ impl Handler {
     }
 
     /// The request as the backend gets it: path rewritten by the route's rule, hop-by-hop
-    /// headers out, `X-Forwarded-*` in, `Host` passed on or left to each attempt.
+    /// headers out, `X-Forwarded-*` in, `Host` passed on or left to each attempt, the body
+    /// held to `body_limit`. A rewrite that leaves a dot segment in the path (`/api..` with
+    /// the prefix `/api` stripped) is refused: the task would climb out of its prefix.
     fn rewrite(
         &self,
         route: &Route,
         mut request: Request<Incoming>,
         connection: Connection,
-    ) -> Outgoing {
+        body_limit: Option<u64>,
+    ) -> Result<Outgoing, Answer> {
         let upgrade = match request.version() {
             Version::HTTP_11 => upgrade_protocol(request.headers()),
             _ => None,
@@ -191,6 +228,9 @@ impl Handler {
         let client_upgrade = upgrade.as_ref().map(|_| hyper::upgrade::on(&mut request));
         let (parts, body) = request.into_parts();
         let rewrite = route.def.rule.rewrite(parts.uri.path());
+        if matches!(rewrite.path, Cow::Owned(_)) && has_dot_segment(&rewrite.path) {
+            return Err(Answer::RewriteLeavesPrefix);
+        }
         let path_and_query = match (&rewrite.path, parts.uri.path_and_query()) {
             // Unchanged: reuse the client's bytes.
             (Cow::Borrowed(_), Some(original)) => original.clone(),
@@ -224,16 +264,16 @@ impl Handler {
             }
             _ => true,
         };
-        let mut outgoing = Request::new(RequestBody::Client(body));
+        let mut outgoing = Request::new(RequestBody::client(body, body_limit));
         *outgoing.method_mut() = parts.method;
         *outgoing.uri_mut() = Uri::from(path_and_query);
         *outgoing.version_mut() = Version::HTTP_11;
         *outgoing.headers_mut() = headers;
-        Outgoing {
+        Ok(Outgoing {
             request: outgoing,
             set_host,
             client_upgrade,
-        }
+        })
     }
 
     /// Has the access log write the entry once the response body is done.
@@ -260,6 +300,7 @@ struct Forward<'a> {
     set_host: bool,
     /// Taken by the one attempt that forwards the upgrade request.
     client_upgrade: Mutex<Option<OnUpgrade>>,
+    client_version: Version,
 }
 
 impl Forward<'_> {
@@ -284,6 +325,10 @@ impl Forward<'_> {
         result.unwrap_or_else(|err| {
             match &err {
                 ProxyError::NoBackend { .. } => debug!(error = %err, "request not forwarded"),
+                err if err.is_clients_fault() => {
+                    debug!(route = route.def.name, error = %err, "request not forwarded");
+                    return closing(err.to_response(), self.client_version);
+                }
                 _ => warn!(error = %err, "request failed"),
             }
             err.to_response()
@@ -302,6 +347,26 @@ impl middleware::Endpoint for Forward<'_> {
             route: self.route,
         }
     }
+}
+
+/// The body length the request declares (`Content-Length`; hyper has checked it), 0 if none.
+fn declared_length(request: &Request<Incoming>) -> u64 {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok())
+        .and_then(|length| length.parse().ok())
+        .unwrap_or(0)
+}
+
+/// An answer after which an HTTP/1 client's connection is closed (part of its body unread).
+fn closing(mut response: Response<ProxyBody>, version: Version) -> Response<ProxyBody> {
+    if version < Version::HTTP_2 {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 /// The host the request is for: its `Host` header, else the authority of an absolute URI.

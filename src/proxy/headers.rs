@@ -3,6 +3,10 @@
 //! Hop-by-hop headers (RFC 9110 §7.6.1), including every header the `Connection` header names,
 //! are removed *before* hawser adds its own `X-Forwarded-*` headers, so a client cannot make
 //! hawser strip them (Traefik's CVE-2021-32813 and CVE-2024-45410 came from the other order).
+//!
+//! An upgrade to `h2c` is never passed on (h2c smuggling: a task that switched protocols would
+//! take HTTP/2 requests hawser never routed): `Upgrade: h2c` and `HTTP2-Settings` are dropped,
+//! and the client is answered in HTTP/1.1, as nginx does. Other upgrades pass as before.
 
 use std::net::IpAddr;
 
@@ -21,6 +25,8 @@ pub static X_REPLACED_PATH: HeaderName = HeaderName::from_static("x-replaced-pat
 
 static KEEP_ALIVE: HeaderName = HeaderName::from_static("keep-alive");
 static PROXY_CONNECTION: HeaderName = HeaderName::from_static("proxy-connection");
+/// RFC 7540 §3.2.1: hop-by-hop, meant for the `h2c` upgrade only.
+static HTTP2_SETTINGS: HeaderName = HeaderName::from_static("http2-settings");
 
 /// Headers that describe one connection, never the message (`TE` is handled apart).
 fn is_hop_by_hop(name: &HeaderName) -> bool {
@@ -32,6 +38,7 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
         || name == header::TRANSFER_ENCODING
         || name == header::TRAILER
         || name == header::UPGRADE
+        || name == HTTP2_SETTINGS
 }
 
 /// Removes hop-by-hop headers. For a protocol upgrade, `Upgrade` and `Connection: upgrade`
@@ -67,7 +74,8 @@ pub fn remove_hop_by_hop(headers: &mut HeaderMap, upgrade: Option<HeaderValue>) 
     }
 }
 
-/// The `Upgrade` header of an HTTP/1.1 upgrade request (`Connection: upgrade` + `Upgrade`).
+/// The `Upgrade` header of an HTTP/1.1 upgrade request (`Connection: upgrade` + `Upgrade`),
+/// without `h2c`: `None` when nothing else is asked for.
 pub fn upgrade_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
     let connection_upgrade = headers
         .get_all(header::CONNECTION)
@@ -75,11 +83,24 @@ pub fn upgrade_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
         .any(|token| token.trim().eq_ignore_ascii_case("upgrade"));
-    if connection_upgrade {
-        headers.get(header::UPGRADE).cloned()
-    } else {
-        None
+    if !connection_upgrade {
+        return None;
     }
+    let upgrade = headers.get(header::UPGRADE)?;
+    let asks_h2c = |protocol: &str| protocol.trim().eq_ignore_ascii_case("h2c");
+    let text = upgrade.to_str().ok()?;
+    if !text.split(',').any(asks_h2c) {
+        return Some(upgrade.clone());
+    }
+    let others: Vec<&str> = text
+        .split(',')
+        .filter(|protocol| !asks_h2c(protocol) && !protocol.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    HeaderValue::from_str(&others.join(", ")).ok()
 }
 
 /// What hawser knows about the request it forwards.

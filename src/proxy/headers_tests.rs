@@ -154,3 +154,42 @@ fn ports_are_read_from_host_values() {
     assert_eq!(port_of("example.com"), None);
     assert_eq!(port_of("example.com:x"), None);
 }
+
+#[test]
+fn an_h2c_upgrade_is_never_passed_on() {
+    // h2c smuggling (Bishop Fox, 2020): a backend that switches to h2c takes HTTP/2 requests
+    // the proxy never routed. The client is served in HTTP/1.1 instead.
+    let asks = [
+        ("Upgrade, HTTP2-Settings", "h2c"),
+        ("upgrade", "H2C"),
+        ("keep-alive, Upgrade", " h2c "),
+    ];
+    for (connection, upgrade) in asks {
+        let mut map = headers(&[
+            ("connection", connection),
+            ("upgrade", upgrade),
+            ("http2-settings", "AAMAAABkAARAAAAAAAIAAAAA"),
+        ]);
+        let protocol = upgrade_protocol(&map);
+        assert_eq!(protocol, None, "{connection} / {upgrade}");
+        remove_hop_by_hop(&mut map, protocol);
+        assert!(map.is_empty(), "{connection} / {upgrade}: {map:?}");
+    }
+}
+
+#[test]
+fn other_protocols_asked_with_h2c_still_upgrade() {
+    let map = headers(&[("connection", "upgrade"), ("upgrade", "h2c, websocket")]);
+    assert_eq!(
+        upgrade_protocol(&map),
+        Some(HeaderValue::from_static("websocket"))
+    );
+}
+
+#[test]
+fn http2_settings_is_dropped_even_when_connection_does_not_name_it() {
+    let mut map = headers(&[("http2-settings", "AAMAAABk"), ("accept", "*/*")]);
+    remove_hop_by_hop(&mut map, None);
+    assert!(!map.contains_key("http2-settings"));
+    assert!(map.contains_key("accept"));
+}

@@ -2,8 +2,9 @@
 //! below it):
 //!
 //! - [`server`] accepts connections (one runtime per worker, a listener per entry point,
-//!   HTTP/1.1 and h2c);
-//! - [`handler`] takes one request through its steps: match a route in the published table,
+//!   HTTP/1.1 and h2c), within the connection and head [`limits`];
+//! - [`handler`] takes one request through its steps: [`validate`] it (refuse what a trusted
+//!   proxy refuses, put its path in normal form), match a route in the published table,
 //!   rewrite it ([`headers`]: hop-by-hop removal and `X-Forwarded-*`), forward, answer
 //!   ([`error`] for 404/502/503/504), log ([`access_log`]);
 //! - [`middleware`] runs the route's middlewares around forwarding;
@@ -19,11 +20,13 @@ pub mod error;
 pub mod forward;
 pub mod handler;
 pub mod headers;
+pub mod limits;
 pub mod middleware;
 pub mod pool;
 pub mod request_body;
 pub mod server;
 pub mod upgrade;
+pub mod validate;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -31,6 +34,9 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 pub use access_log::AccessLogFormat;
+pub use limits::Limits;
+
+use crate::routing::path::PathPolicy;
 
 /// hyper's per-connection read and write buffers (client side and backend side) grow up to
 /// this. With writes flattened into one buffer (one `write` per response instead of a
@@ -62,6 +68,9 @@ pub struct ProxySettings {
     /// Clients whose `X-Forwarded-*` headers are believed.
     pub trusted_proxies: Vec<IpNet>,
     pub access_log: AccessLogFormat,
+    pub limits: Limits,
+    /// What encoded slashes and dots in a path get.
+    pub paths: PathPolicy,
 }
 
 /// A named address the proxy accepts requests on; routes say which ones they are served on.

@@ -26,6 +26,7 @@ use tracing::{debug, info, warn};
 use super::access_log::AccessLog;
 use super::forward::Upstream;
 use super::handler::{Connection, Handler};
+use super::limits::{ConnectionLimits, refuse};
 use super::{BUFFER_LIMIT, ProxySettings};
 use crate::state::SharedState;
 
@@ -93,7 +94,9 @@ pub fn spawn_workers(
 ) -> io::Result<Vec<std::thread::JoinHandle<()>>> {
     let by_worker = per_worker(listeners);
     let mut threads = Vec::with_capacity(by_worker.len());
+    let limits = ConnectionLimits::new(&settings.limits);
     for (index, listeners) in by_worker.into_iter().enumerate() {
+        let limits = limits.clone();
         let state = state.clone();
         let settings = settings.clone();
         let access_log = access_log.clone();
@@ -119,7 +122,7 @@ pub fn spawn_workers(
                         access_log,
                         worker: index,
                     });
-                    serve(listeners, handler, &settings, shutdown).await;
+                    serve(listeners, handler, &settings, limits, shutdown).await;
                 });
             })?;
         threads.push(thread);
@@ -148,6 +151,7 @@ async fn serve(
     listeners: Vec<(usize, StdListener)>,
     handler: Arc<Handler>,
     settings: &ProxySettings,
+    limits: Arc<ConnectionLimits>,
     shutdown: CancellationToken,
 ) {
     let protocols = Arc::new(Protocols::new(settings));
@@ -169,6 +173,7 @@ async fn serve(
                 handler: handler.clone(),
                 protocols: protocols.clone(),
                 connections: connections.clone(),
+                limits: limits.clone(),
                 shutdown: shutdown.clone(),
             },
         ));
@@ -203,6 +208,7 @@ struct Accepting {
     handler: Arc<Handler>,
     protocols: Arc<Protocols>,
     connections: TaskTracker,
+    limits: Arc<ConnectionLimits>,
     shutdown: CancellationToken,
 }
 
@@ -237,6 +243,14 @@ async fn accept(listener: TcpListener, entry_point: usize, worker: Accepting) {
                 continue;
             }
         };
+        let admission = match worker.limits.admit(peer.ip()) {
+            Ok(admission) => admission,
+            Err(refusal) => {
+                debug!(%peer, ?refusal, "connection over the limit refused");
+                refuse(stream);
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let traffic = &worker.handler.state.traffic;
         traffic.connections_accepted.fetch_add(1, Ordering::Relaxed);
@@ -246,15 +260,22 @@ async fn accept(listener: TcpListener, entry_point: usize, worker: Accepting) {
             local,
             entry_point,
         };
-        worker.connections.spawn(serve_connection(
+        let serving = serve_connection(
             stream,
             connection,
             worker.handler.clone(),
             worker.protocols.clone(),
             worker.shutdown.clone(),
-        ));
+        );
+        worker.connections.spawn(async move {
+            serving.await;
+            drop(admission);
+        });
     }
 }
+
+/// How many header fields hyper's HTTP/1 parser takes when not told otherwise.
+const HYPER_MAX_HEADERS: usize = 100;
 
 /// The two ways a client may speak: HTTP/1.1, or HTTP/2 with prior knowledge (h2c).
 struct Protocols {
@@ -265,16 +286,23 @@ struct Protocols {
 
 impl Protocols {
     fn new(settings: &ProxySettings) -> Self {
+        let limits = &settings.limits;
         let mut http1 = http1::Builder::new();
         http1
             .timer(TokioTimer::new())
             .header_read_timeout(settings.header_read_timeout)
             .writev(false)
-            .max_buf_size(BUFFER_LIMIT)
+            .max_buf_size(BUFFER_LIMIT.max(limits.header_size))
+            .max_header_size(limits.header_size)
             .keep_alive(true);
+        // hyper's own count is 100, kept on the stack; any other moves it to the heap.
+        if limits.header_count != HYPER_MAX_HEADERS {
+            http1.max_headers(limits.header_count);
+        }
         let mut http2 = http2::Builder::new(TokioExecutor::new());
         http2
             .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(limits.header_size).unwrap_or(u32::MAX))
             .keep_alive_interval(Duration::from_secs(30))
             .keep_alive_timeout(Duration::from_secs(20))
             .max_concurrent_streams(256);

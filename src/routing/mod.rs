@@ -8,7 +8,8 @@
 //!   [`goregex`] giving their Go regexes the same meaning in Rust;
 //! - [`rule`] and [`pattern`] are the dialect-neutral matcher tree and path rewrites, with
 //!   [`host`] the canonical form hosts are compared in, [`path_text`] the Go syntax of text a
-//!   rule writes into a path, and `query` how a `Query` matcher reads the query string;
+//!   rule writes into a path, [`path`] the normal form request paths are matched in, and
+//!   `query` how a `Query` matcher reads the query string;
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
 //!   request, its logic; [`options`] reads an object's labels the way Traefik does;
 //!   [`load_balancer`] and [`tls`] are what a balancer or a route asks for besides matching;
@@ -34,6 +35,7 @@ pub mod load_balancer;
 pub mod middleware;
 pub mod network;
 pub mod options;
+pub mod path;
 pub mod path_text;
 pub mod pattern;
 mod query;

@@ -39,7 +39,7 @@ pub fn run<'a>(
                 Err(ReadError::TooLarge(_)) => return too_large(),
                 Err(ReadError::Client(err)) => {
                     debug!(error = %err, "buffering: the request body could not be read");
-                    return Answer::text(StatusCode::BAD_REQUEST, "Bad Request\n").into_response();
+                    return Answer::status(err.status()).into_response();
                 }
             }
         } else {

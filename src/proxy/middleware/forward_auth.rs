@@ -14,7 +14,7 @@ use tracing::{debug, warn};
 use super::{Endpoint, Reply, client};
 use crate::proxy::body::ProxyBody;
 use crate::proxy::pool::PooledBody;
-use crate::proxy::request_body::{ReadError, RequestBody};
+use crate::proxy::request_body::{BodyError, ReadError, RequestBody};
 use crate::routing::middleware::forward_auth::remove_hop_headers;
 use crate::routing::middleware::{ForwardAuth, MiddlewareDef, RequestContext};
 
@@ -39,6 +39,9 @@ pub fn run<'a>(
                     body = whole;
                 }
                 Err(ReadError::TooLarge(_)) => return bare(StatusCode::UNAUTHORIZED),
+                Err(ReadError::Client(err @ BodyError::TooLarge { .. })) => {
+                    return bare(err.status());
+                }
                 Err(ReadError::Client(err)) => {
                     debug!(error = %err, "forwardAuth: the request body could not be read");
                     return bare(StatusCode::INTERNAL_SERVER_ERROR);

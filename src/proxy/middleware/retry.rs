@@ -13,7 +13,7 @@ use tracing::debug;
 
 use super::{Endpoint, Reply};
 use crate::proxy::forward::RetryPolicy;
-use crate::proxy::request_body::{ReadError, RequestBody};
+use crate::proxy::request_body::{BodyError, ReadError, RequestBody};
 use crate::routing::middleware::{Answer, MiddlewareDef, RequestContext, Retry};
 
 pub fn run<'a>(
@@ -32,6 +32,9 @@ pub fn run<'a>(
             match body.read_whole(config.max_request_body_bytes).await {
                 Ok(whole) => whole,
                 Err(ReadError::TooLarge(partial)) => partial,
+                Err(ReadError::Client(err @ BodyError::TooLarge { .. })) => {
+                    return Answer::status(err.status()).into_response();
+                }
                 Err(ReadError::Client(err)) => {
                     debug!(error = %err, "retry: the request body could not be read");
                     return Answer::status(StatusCode::INTERNAL_SERVER_ERROR).into_response();

@@ -225,6 +225,15 @@ pub fn settings() -> ProxySettings {
         grace_period: Duration::from_secs(1),
         trusted_proxies: Vec::new(),
         access_log: AccessLogFormat::Off,
+        limits: crate::proxy::limits::Limits {
+            connections: None,
+            connections_per_ip: None,
+            header_count: 100,
+            header_size: 32 << 10,
+            uri_length: 8 << 10,
+            request_body: None,
+        },
+        paths: crate::routing::path::PathPolicy::default(),
     }
 }
 
@@ -301,7 +310,7 @@ impl Worker {
     async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<ProxyBody> {
         let route = &self.table.routes()[0];
         let (parts, body) = request.into_parts();
-        let mut outgoing = Request::from_parts(parts, RequestBody::Client(body));
+        let mut outgoing = Request::from_parts(parts, RequestBody::client(body, None));
         if let Some(path) = outgoing.uri().path_and_query().cloned() {
             *outgoing.uri_mut() = Uri::from(path);
         }

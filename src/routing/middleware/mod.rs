@@ -390,13 +390,7 @@ pub fn set_path(request: &mut Parts, path: &str) -> Result<(), http::Error> {
 /// Whether a path has no `.` or `..` segment and no empty one (`//`): what Traefik checks after
 /// a rewrite, answering 400 otherwise, so that a rewrite never climbs out of where it routed.
 pub fn is_clean_path(path: &str) -> bool {
-    let inner = path.strip_prefix('/').unwrap_or(path);
-    let segments: Vec<&str> = inner.split('/').collect();
-    let (last, others) = segments.split_last().unwrap_or((&"", &[]));
-    !matches!(*last, "." | "..")
-        && others
-            .iter()
-            .all(|segment| !matches!(*segment, "" | "." | ".."))
+    super::path::is_clean(path)
 }
 
 #[cfg(test)]
