@@ -69,6 +69,23 @@ pub struct ProxySettings {
 pub struct EntryPoint {
     pub name: String,
     pub address: SocketAddr,
+    /// Every connection is TLS, terminated by [`crate::tls::TlsAcceptor`].
+    pub tls: bool,
+    /// Every request (but an open ACME HTTP-01 challenge) is redirected to `https://` on the
+    /// entry point at this position, a TLS one.
+    pub redirect: Option<usize>,
+}
+
+impl EntryPoint {
+    /// Plain HTTP, no redirect.
+    pub fn plain(name: &str, address: SocketAddr) -> EntryPoint {
+        EntryPoint {
+            name: name.to_owned(),
+            address,
+            tls: false,
+            redirect: None,
+        }
+    }
 }
 
 impl ProxySettings {
