@@ -2,8 +2,9 @@
 //! below it):
 //!
 //! - [`server`] accepts connections (one runtime per worker, a listener per entry point,
-//!   HTTP/1.1 and h2c);
-//! - [`handler`] takes one request through its steps: match a route in the published table,
+//!   HTTP/1.1 and h2c, or TLS through [`crate::tls::TlsAcceptor`] with HTTP/2 by ALPN);
+//! - [`handler`] takes one request through its steps: an ACME challenge or an entry point's
+//!   [`redirect`] to HTTPS answered first, then match a route in the published table,
 //!   rewrite it ([`headers`]: hop-by-hop removal and `X-Forwarded-*`), forward, answer
 //!   ([`error`] for 404/502/503/504), log ([`access_log`]);
 //! - [`middleware`] runs the route's middlewares around forwarding;
@@ -21,6 +22,7 @@ pub mod handler;
 pub mod headers;
 pub mod middleware;
 pub mod pool;
+pub mod redirect;
 pub mod request_body;
 pub mod server;
 pub mod upgrade;
