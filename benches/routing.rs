@@ -104,6 +104,7 @@ fn header_rewrite(c: &mut Criterion) {
                     trusted: false,
                     host: Some(&host),
                     local_port: 80,
+                    tls: false,
                     stripped_prefix: Some("/svc/"),
                     replaced_paths: &[],
                 },

@@ -11,14 +11,15 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::config::Settings;
+use crate::config::{Settings, defaults};
 use crate::discovery::{
     DiscoveryError, DiscoveryStatus, Providers, StateFile, SwarmProvider, file,
 };
 use crate::proxy::access_log::AccessLog;
-use crate::proxy::server::EntryPointListeners;
+use crate::proxy::server::{EntryPointListeners, ProxyTls};
 use crate::state::{BoundEntryPoint, SharedState};
-use crate::{admin, proxy, publisher};
+use crate::tls::{TlsError, TlsLayer};
+use crate::{admin, certificates, proxy, publisher};
 
 #[derive(Debug, Error)]
 pub enum AppError {
@@ -30,6 +31,8 @@ pub enum AppError {
     },
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
+    #[error("HTTPS: {0}")]
+    Tls(#[from] TlsError),
     #[error("cannot start: {0}")]
     Start(#[from] io::Error),
 }
@@ -51,8 +54,15 @@ pub async fn run(settings: Settings) -> Result<(), AppError> {
     let mut interrupt = signal(SignalKind::interrupt())?;
 
     let (providers, status) = start_providers(&settings, &shutdown)?;
+    let mut tls = TlsLayer::new(&settings.tls, defaults::TLS_HANDSHAKE_TIMEOUT)?;
     let (listeners, entry_points, proxy_address) = bind_entry_points(&settings)?;
-    let state = SharedState::new(status, &settings.routing, entry_points.clone());
+    let state = SharedState::new(
+        status,
+        &settings.routing,
+        entry_points.clone(),
+        tls.store.clone(),
+        tls.stats.clone(),
+    );
     let admin_listener = admin::bind(settings.admin_listen)
         .await
         .map_err(|source| AppError::bind("admin", settings.admin_listen, source))?;
@@ -68,6 +78,16 @@ pub async fn run(settings: Settings) -> Result<(), AppError> {
         state.clone(),
         shutdown.clone(),
     ));
+    tls.spawn(&shutdown);
+    if let Some(manager) = tls.acme.clone() {
+        let resolvers = settings.tls.resolvers.iter().map(|r| r.name.clone());
+        tokio::spawn(certificates::follow_routes(
+            state.clone(),
+            manager,
+            resolvers.collect(),
+            shutdown.clone(),
+        ));
+    }
     wait_for_complete_table(&state, settings.poll.request_timeout).await;
 
     let access_log = AccessLog::start(settings.proxy.access_log);
@@ -77,15 +97,25 @@ pub async fn run(settings: Settings) -> Result<(), AppError> {
         state.clone(),
         Arc::new(settings.proxy),
         access_log,
+        ProxyTls {
+            acceptor: tls.acceptor.clone(),
+            challenges: tls.challenges.clone(),
+        },
         shutdown.clone(),
     )?;
     let listed: Vec<String> = entry_points
         .iter()
         .map(|entry_point| format!("{}={}", entry_point.name, entry_point.address))
         .collect();
+    let tls_listed: Vec<&str> = entry_points
+        .iter()
+        .filter(|entry_point| entry_point.tls)
+        .map(|entry_point| entry_point.name.as_str())
+        .collect();
     info!(
         proxy = %proxy_address,
         entrypoints = listed.join(" "),
+        tls_entrypoints = tls_listed.join(" "),
         admin = %admin_address,
         workers = workers.len(),
         "hawser is serving"
@@ -125,10 +155,20 @@ fn bind_entry_points(
         let address = these[0]
             .local_addr()
             .map_err(|source| AppError::bind(what(), entry_point.address, source))?;
+        let routing = &settings.routing.entry_points;
+        let redirect = entry_point.redirect.and_then(|target| {
+            let target = settings.proxy.entry_points.get(target)?;
+            Some(target.name.clone())
+        });
         bound.push(BoundEntryPoint {
             name: entry_point.name.clone(),
             address,
-            is_default: settings.routing.entry_points.is_default(position),
+            is_default: routing.is_default(position),
+            tls: entry_point.tls,
+            redirect,
+            cert_resolver: routing
+                .tls(position)
+                .and_then(|tls| tls.cert_resolver.clone()),
         });
         listeners.push(these);
     }

@@ -34,6 +34,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod certificates;
 pub mod cluster;
 pub mod config;
 pub mod discovery;

@@ -73,7 +73,15 @@ async fn the_dashboard_shows_routes_backends_and_skipped_services_and_follows_ch
     };
     let started = Instant::now();
     let stack = seed_stack(&[SPARE_IP]).await;
-    let hawser = Hawser::start(&["--docker-host", &stack.docker.url()]).await;
+    let certificates = certificate_dir();
+    let directory = certificates.path().to_str().expect("UTF-8 path");
+    let hawser = Hawser::start(&[
+        "--docker-host",
+        &stack.docker.url(),
+        "--tls-cert-dir",
+        directory,
+    ])
+    .await;
     let driver = Driver::start(&browser).await;
 
     let (client, _profile) = driver.session(&browser, &[]).await;
@@ -231,6 +239,7 @@ async fn check_dashboard(client: &Client, hawser: &Hawser, stack: &Stack) {
     assert!(discovery.contains("reachable"), "{discovery}");
     let engine = view["discovery"]["engine"].as_str().expect("engine");
     assert!(engine.contains("20.10.24"), "{engine}");
+    check_certificates(client).await;
 
     // ---- the swarm changes; the page follows without being reloaded
     client
@@ -424,6 +433,55 @@ async fn check_dashboard(client: &Client, hawser: &Hawser, stack: &Stack) {
     save_screenshot(client, &target.join("dashboard-mobile.png")).await;
 }
 
+/// A certificate directory with a good pair (`shop.example.com`) and a file that is not one.
+fn certificate_dir() -> tempfile::TempDir {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let certified = rcgen::generate_simple_self_signed(vec![
+        "shop.example.com".to_owned(),
+        "www.shop.example.com".to_owned(),
+    ])
+    .expect("certificate");
+    let path = |name: &str| directory.path().join(name);
+    std::fs::write(path("shop.crt"), certified.cert.pem()).expect("write");
+    std::fs::write(path("shop.key"), certified.signing_key.serialize_pem()).expect("write");
+    std::fs::write(path("broken.pem"), "not a certificate\n").expect("write");
+    directory
+}
+
+async fn check_certificates(client: &Client) {
+    let view = wait_for_page(client, "the certificates panel", |view| {
+        (view["certificates"].as_array()?.len() == 3).then_some(())
+    })
+    .await;
+    let certificate = |domain: &str| {
+        view["certificates"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|row| row["domain"] == domain))
+            .cloned()
+            .unwrap_or_else(|| panic!("no certificate {domain}: {view:#}"))
+    };
+    let shop = certificate("shop.example.com");
+    assert_eq!(shop["state"], "valid", "{shop}");
+    assert_eq!(shop["pill"], "valid", "{shop}");
+    assert_eq!(shop["resolver"], "file", "{shop}");
+    assert!(
+        shop["expiry"]
+            .as_str()
+            .is_some_and(|text| text.contains("expires in")),
+        "{shop}"
+    );
+    let broken = certificate("broken");
+    assert_eq!(broken["state"], "failed", "{broken}");
+    let error = broken["error"].as_str().unwrap_or_default();
+    assert!(error.contains("broken.pem"), "{broken}");
+    let default = certificate("hawser.invalid");
+    assert_eq!(
+        (default["resolver"].as_str(), default["state"].as_str()),
+        (Some("default"), Some("valid")),
+        "{default}"
+    );
+}
+
 // ------------------------------------------------------------------------------ page reading
 
 /// Everything the test looks at, read from the rendered page in one go.
@@ -468,6 +526,14 @@ return {
     service: row.dataset.service,
     router: row.dataset.router || null,
     reason: text(one(row, 'skip-reason')),
+  })),
+  certificates: Array.from(document.querySelectorAll('[data-testid="certificate"]')).map((row) => ({
+    domain: row.dataset.domain,
+    resolver: row.dataset.resolver,
+    state: row.dataset.state,
+    pill: text(one(row, 'certificate-state')),
+    expiry: text(one(row, 'certificate-expiry')),
+    error: text(one(row, 'certificate-error')),
   })),
   discovery: {
     reachable: value(one(document, 'docker-reachable')),

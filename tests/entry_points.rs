@@ -161,10 +161,10 @@ async fn a_route_answers_only_on_the_entry_points_it_names() {
     // The seed's three routes (demo_hello, demo_ping, multi) are on both; two more on admin.
     let listed = json(&hawser.admin_url("/api/entrypoints")).await;
     let expected = serde_json::json!([
-        {"name": "web", "address": web.to_string(), "is_default": true, "routes": 3,
-         "requests": 4},
-        {"name": "admin", "address": admin.to_string(), "is_default": true, "routes": 5,
-         "requests": 5},
+        {"name": "web", "address": web.to_string(), "is_default": true, "tls": false,
+         "redirect": null, "cert_resolver": null, "routes": 3, "requests": 4},
+        {"name": "admin", "address": admin.to_string(), "is_default": true, "tls": false,
+         "redirect": null, "cert_resolver": null, "routes": 5, "requests": 5},
     ]);
     assert_eq!(listed, expected);
 }

@@ -262,6 +262,10 @@ struct EntryPointView<'a> {
     /// As bound: a configured port 0 shows the port the kernel chose.
     address: SocketAddr,
     is_default: bool,
+    tls: bool,
+    /// Where every request is redirected (HTTPS on that entry point).
+    redirect: Option<&'a str>,
+    cert_resolver: Option<&'a str>,
     /// Routes served here, in the current table.
     routes: usize,
     requests: u64,
@@ -278,6 +282,9 @@ pub fn entry_points(state: &SharedState) -> AdminResponse {
             name: &entry_point.name,
             address: entry_point.address,
             is_default: entry_point.is_default,
+            tls: entry_point.tls,
+            redirect: entry_point.redirect.as_deref(),
+            cert_resolver: entry_point.cert_resolver.as_deref(),
             routes: table
                 .routes()
                 .iter()
@@ -287,6 +294,12 @@ pub fn entry_points(state: &SharedState) -> AdminResponse {
         })
         .collect();
     json(&views)
+}
+
+/// Every certificate hawser serves or is ordering: files, ACME resolvers' and the default
+/// one, each with its state (`valid`, `ordering`, `renewing`, `failed`, `expired`).
+pub fn certificates(state: &SharedState) -> AdminResponse {
+    json(&state.certificates.report(SystemTime::now()))
 }
 
 #[derive(Serialize)]

@@ -1,7 +1,7 @@
 //! The operator dashboard: one page, a script and a stylesheet, compiled into the binary.
 //!
 //! The page has no server-side rendering: `app.js` polls the JSON API (`/api/overview`,
-//! `/api/routes`, `/api/services`, `/api/discovery`) and builds the DOM with `textContent`, so
+//! `/api/routes`, `/api/services`, `/api/discovery`, `/api/certificates`) and builds the DOM with `textContent`, so
 //! labels from the swarm are never parsed as HTML. The Content-Security-Policy allows nothing but
 //! this origin's own files: no inline script, no inline style markup, no third-party requests.
 

@@ -19,6 +19,7 @@ use prometheus_client::registry::Registry;
 use super::AdminResponse;
 use crate::state::SharedState;
 use crate::stats::{Histogram, LATENCY_BUCKETS, RouteStats};
+use crate::tls::stats::{ALPNS, VERSIONS};
 
 const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 
@@ -258,6 +259,7 @@ impl Collector for StateCollector {
             "Services not routed because of their labels",
             table.spec.skipped.len() as i64,
         )?;
+        encode_tls(&mut encoder, state)?;
         let started = state.started.duration_since(UNIX_EPOCH).unwrap_or_default();
         let family = encoder.encode_descriptor(
             "start_time_seconds",
@@ -268,6 +270,81 @@ impl Collector for StateCollector {
         ConstGauge::new(started.as_secs_f64()).encode(family)?;
         Ok(())
     }
+}
+
+/// Handshakes, ACME orders and certificate expiry times.
+fn encode_tls(encoder: &mut DescriptorEncoder, state: &SharedState) -> Result<(), std::fmt::Error> {
+    let stats = &state.tls_stats;
+    let mut handshakes = Vec::new();
+    for version in VERSIONS {
+        for alpn in ALPNS {
+            let labels = vec![("version", version.to_owned()), ("alpn", alpn.to_owned())];
+            handshakes.push((labels, stats.handshakes(version, alpn)));
+        }
+    }
+    counters(
+        encoder,
+        "tls_handshakes",
+        "TLS handshakes completed, by protocol version and ALPN protocol (none: not negotiated)",
+        &handshakes,
+    )?;
+    let load = |count: &std::sync::atomic::AtomicU64| count.load(Ordering::Relaxed);
+    counter(
+        encoder,
+        "tls_handshakes_resumed",
+        "TLS handshakes that resumed a session",
+        load(&stats.resumed),
+    )?;
+    counter(
+        encoder,
+        "tls_handshake_failures",
+        "TLS handshakes that failed or timed out",
+        load(&stats.handshake_failures),
+    )?;
+    counter(
+        encoder,
+        "tls_plain_http",
+        "Plain HTTP received on a TLS entry point (answered 400)",
+        load(&stats.plain_http),
+    )?;
+    let orders = [
+        (
+            vec![("result", "succeeded".to_owned())],
+            load(&stats.acme_orders_succeeded),
+        ),
+        (
+            vec![("result", "failed".to_owned())],
+            load(&stats.acme_orders_failed),
+        ),
+    ];
+    counters(
+        encoder,
+        "acme_orders",
+        "ACME certificate orders finished, by result",
+        &orders,
+    )?;
+    // One series per certificate: the latest one of a domain from each source.
+    let mut expiry: std::collections::BTreeMap<(String, String), u64> = Default::default();
+    for row in state.certificates.report(SystemTime::now()) {
+        let Some(not_after) = row.not_after else {
+            continue;
+        };
+        let latest = expiry.entry((row.domain, row.resolver)).or_default();
+        *latest = (*latest).max(not_after / 1000);
+    }
+    let mut family = encoder.encode_descriptor(
+        "tls_certificate_expiry_seconds",
+        "When each certificate served expires (Unix time of its notAfter), by domain and \
+         source (file, default, or the resolver)",
+        None,
+        MetricType::Gauge,
+    )?;
+    for ((domain, resolver), seconds) in expiry {
+        let labels: Labels = vec![("domain", domain), ("resolver", resolver)];
+        ConstGauge::new(i64::try_from(seconds).unwrap_or(i64::MAX))
+            .encode(family.encode_family(&labels)?)?;
+    }
+    Ok(())
 }
 
 fn counter(

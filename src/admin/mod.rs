@@ -90,6 +90,7 @@ fn route(
         "/api/backends" => api::backends(state),
         "/api/discovery" => api::discovery(state),
         "/api/entrypoints" => api::entry_points(state),
+        "/api/certificates" => api::certificates(state),
         "/api/version" => api::version(),
         "/api/overview" => api::overview(state),
         _ => text(StatusCode::NOT_FOUND, "404 page not found\n"),

@@ -44,6 +44,8 @@ pub const TLS_CIPHER_SUITES: &str = "rustls's";
 pub const TLS_CLIENT_AUTH: &str = "require";
 pub const TLS_SNI_STRICT: bool = false;
 pub const TLS_SESSION_TICKETS: bool = true;
+/// The time a client gets to finish its TLS handshake (not a flag).
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Where a certificate resolver without `storage=` keeps its account and certificates.
 pub const ACME_STORAGE: &str = "acme.json";
 /// ACME timing (not flags): the first retry after a failed order, doubled up to the most;

@@ -69,6 +69,35 @@ fn entry_points_are_named_addresses_repeated_or_comma_separated() {
     );
 }
 
+/// `;tls`, `;certresolver=` and `;redirect=` become the proxy's and routing's views.
+#[test]
+fn entry_point_options_make_tls_redirecting_and_resolving_entry_points() {
+    let settings = settings(&[
+        "--entrypoint",
+        "web=:80;redirect=websecure, websecure=:443; TLS ;certresolver=le, admin=:81",
+        "--certresolver",
+        "le.email=ops@example.com",
+    ]);
+    let proxy: Vec<(&str, bool, Option<usize>)> = settings
+        .proxy
+        .entry_points
+        .iter()
+        .map(|entry| (entry.name.as_str(), entry.tls, entry.redirect))
+        .collect();
+    assert_eq!(
+        proxy,
+        [
+            ("web", false, Some(1)),
+            ("websecure", true, None),
+            ("admin", false, None)
+        ]
+    );
+    let routing = &settings.routing.entry_points;
+    assert!(!routing.is_tls(0) && routing.is_tls(1) && !routing.is_tls(2));
+    let resolver = routing.tls(1).and_then(|tls| tls.cert_resolver.as_deref());
+    assert_eq!(resolver, Some("le"));
+}
+
 #[test]
 fn listen_is_one_entry_point_named_web() {
     let expected = (strings(&["web=127.0.0.1:8000"]), strings(&["web"]));
@@ -100,7 +129,53 @@ fn bad_entry_points_are_clear_errors() {
         (&["--entrypoint", "web=80"], "\"80\" is not an address"),
         (&["--entrypoint", "web=localhost:80"], "is not an address"),
         (&["--entrypoint", "web=:99999"], "is not an address"),
-        (&["--entrypoint", "web=:443;tls"], "unknown option \"tls\""),
+        (
+            &["--entrypoint", "web=:443;tsl"],
+            "unknown option \"tsl\"; known: tls",
+        ),
+        (&["--entrypoint", "web=:443;tls;tls"], "tls is given twice"),
+        (&["--entrypoint", "web=:443;tls=yes"], "tls takes no value"),
+        (
+            &["--entrypoint", "web=:80;redirect"],
+            "redirect needs a value",
+        ),
+        (
+            &["--entrypoint", "web=:80;tls;redirect=web"],
+            "tls and redirect do not go together",
+        ),
+        (
+            &["--entrypoint", "web=:80;redirect=websecure"],
+            "redirect=websecure, which is not an entry point",
+        ),
+        (
+            &["--entrypoint", "web=:80;redirect=web"],
+            "redirect names the entry point itself",
+        ),
+        (
+            &["--entrypoint", "web=:80;redirect=other,other=:81"],
+            "redirect=other, which is not a TLS entry point (add ;tls to it)",
+        ),
+        (
+            &["--entrypoint", "web=:443;certresolver=le"],
+            "certresolver needs tls",
+        ),
+        (
+            &["--entrypoint", "web=:443;tls;certresolver=l.e"],
+            "a resolver name is letters, digits",
+        ),
+        (
+            &["--entrypoint", "web=:443;tls;certresolver=le"],
+            "certresolver \"le\" is not a --certresolver (none is configured",
+        ),
+        (
+            &[
+                "--entrypoint",
+                "web=:443;tls;certresolver=le",
+                "--certresolver",
+                "pebble.email=ops@example.com",
+            ],
+            "(configured: pebble)",
+        ),
         (
             &["--entrypoint", "web=:80", "--entrypoint", "web=:81"],
             "the name \"web\" is given twice",
@@ -173,7 +248,7 @@ fn the_file_lists_entry_points_and_flags_replace_them_whole() {
         "{clash}"
     );
 
-    std::fs::write(file.path(), "entrypoint = [\"web=:80;tls\"]\n").expect("write");
+    std::fs::write(file.path(), "entrypoint = [\"web=:80;tlz\"]\n").expect("write");
     let bad = options(&["--config", path])
         .with_file()
         .expect_err("bad option");

@@ -382,8 +382,17 @@ impl Options {
         let limits = self.limits()?;
         let admin_listen = self.admin_listen();
         let tls = self.tls_settings()?;
-        let (entry_points, routing_entry_points) =
-            entry_points::resolve(self.listen, self.entrypoint, self.default_entrypoints)?;
+        let resolver_names: Vec<&str> = tls
+            .resolvers
+            .iter()
+            .map(|resolver| resolver.name.as_str())
+            .collect();
+        let (entry_points, routing_entry_points) = entry_points::resolve(
+            self.listen,
+            self.entrypoint,
+            self.default_entrypoints,
+            &resolver_names,
+        )?;
         let prefix = self
             .label_prefix
             .unwrap_or_else(|| defaults::LABEL_PREFIX.to_owned());

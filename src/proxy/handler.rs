@@ -20,6 +20,7 @@ use super::error::{ProxyError, text_response};
 use super::forward::{Answered, Upstream};
 use super::headers::{Forwarded, add_forwarded, remove_hop_by_hop, upgrade_protocol};
 use super::middleware;
+use super::redirect;
 use super::request_body::RequestBody;
 use super::upgrade::tunnel;
 use super::validate::{self, Answer};
@@ -28,6 +29,8 @@ use crate::routing::middleware::RequestContext;
 use crate::routing::path::has_dot_segment;
 use crate::routing::{RequestView, Route};
 use crate::state::SharedState;
+use crate::tls::Challenges;
+use crate::tls::acme::HTTP01_PREFIX;
 
 /// Per-worker request handler: shared state plus this worker's upstream pool.
 pub struct Handler {
@@ -37,6 +40,8 @@ pub struct Handler {
     pub access_log: Option<AccessLog>,
     /// This worker's number, for per-worker counters.
     pub worker: usize,
+    /// The ACME HTTP-01 challenges open now, answered on plain entry points.
+    pub challenges: Arc<Challenges>,
 }
 
 /// The two ends of the client's TCP connection, and the entry point it came in on.
@@ -47,6 +52,8 @@ pub struct Connection {
     /// The entry point's position in [`ProxySettings::entry_points`], which is also the
     /// routing table's.
     pub entry_point: usize,
+    /// The client connected with TLS (a TLS entry point).
+    pub tls: bool,
 }
 
 /// A request rewritten for the backend, and what answering it needs.
@@ -72,6 +79,9 @@ impl Handler {
             validate::request(&mut request, &self.settings.limits, self.settings.paths)
         {
             return self.logged(self.answered(&request, answer, started), entry);
+        }
+        if let Some(answer) = self.before_routing(&request, connection) {
+            return self.logged(answer, entry);
         }
         let response = match self.find_route(&request, connection) {
             None => self.not_found(&request, started),
@@ -118,6 +128,49 @@ impl Handler {
             route: None,
             backend_url: None,
         })
+    }
+
+    /// On a plain entry point: an open ACME HTTP-01 challenge is answered first (the CA asks
+    /// on port 80, before any routing or redirect), then the entry point's redirect to HTTPS
+    /// answers everything but other challenge paths (a backend may hold those).
+    fn before_routing(
+        &self,
+        request: &Request<Incoming>,
+        connection: Connection,
+    ) -> Option<Response<ProxyBody>> {
+        if connection.tls {
+            return None;
+        }
+        let path = request.uri().path();
+        let challenge = path.starts_with(HTTP01_PREFIX);
+        if challenge && let Some(key_authorization) = self.challenges.http01_response(path) {
+            debug!(path, "answered an ACME HTTP-01 challenge");
+            let mut response = Response::new(ProxyBody::text(key_authorization));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            return Some(response);
+        }
+        let target = self
+            .settings
+            .entry_points
+            .get(connection.entry_point)?
+            .redirect?;
+        if challenge {
+            return None;
+        }
+        let port = self.state.entry_points.get(target)?.address.port();
+        let path_and_query = request
+            .uri()
+            .path_and_query()
+            .map_or("/", PathAndQuery::as_str);
+        Some(redirect::to_https(
+            request.method(),
+            request_host(request),
+            port,
+            path_and_query,
+        ))
     }
 
     /// The highest-priority route of the current table, served on the connection's entry
@@ -198,7 +251,7 @@ impl Handler {
         let context = RequestContext {
             client_ip: connection.peer.ip(),
             trusted_proxy: self.settings.is_trusted(connection.peer.ip()),
-            tls: false,
+            tls: connection.tls,
             now: Instant::now(),
         };
         middleware::run(
@@ -253,6 +306,7 @@ impl Handler {
                 trusted: self.settings.is_trusted(connection.peer.ip()),
                 host: original_host.as_ref(),
                 local_port: connection.local.port(),
+                tls: connection.tls,
                 stripped_prefix: rewrite.stripped_prefix.as_deref(),
                 replaced_paths: &rewrite.replaced_paths,
             },

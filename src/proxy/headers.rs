@@ -112,6 +112,8 @@ pub struct Forwarded<'a> {
     pub host: Option<&'a HeaderValue>,
     /// The port the client connected to, when `Host` has none.
     pub local_port: u16,
+    /// The client connected with TLS: `X-Forwarded-Proto: https`.
+    pub tls: bool,
     pub stripped_prefix: Option<&'a str>,
     /// The path before each replacement, in order: one `X-Replaced-Path` value each.
     pub replaced_paths: &'a [String],
@@ -152,7 +154,11 @@ pub fn add_forwarded(headers: &mut HeaderMap, forwarded: &Forwarded<'_>) {
         }
     }
     set_if_absent(headers, &X_FORWARDED_PROTO, || {
-        Some(HeaderValue::from_static("http"))
+        Some(HeaderValue::from_static(if forwarded.tls {
+            "https"
+        } else {
+            "http"
+        }))
     });
     set_if_absent(headers, &X_FORWARDED_HOST, || forwarded.host.cloned());
     set_if_absent(headers, &X_FORWARDED_PORT, || {

@@ -18,9 +18,41 @@ fn forwarded<'a>(host: Option<&'a HeaderValue>, trusted: bool) -> Forwarded<'a> 
         trusted,
         host,
         local_port: 80,
+        tls: false,
         stripped_prefix: None,
         replaced_paths: &[],
     }
+}
+
+#[test]
+fn the_forwarded_proto_is_https_for_tls_connections_unless_a_trusted_proxy_said_otherwise() {
+    let mut map = HeaderMap::new();
+    let tls = Forwarded {
+        tls: true,
+        ..forwarded(None, false)
+    };
+    add_forwarded(&mut map, &tls);
+    assert_eq!(map["x-forwarded-proto"], "https");
+    assert_eq!(
+        map["x-forwarded-port"], "80",
+        "the listener's port, as before"
+    );
+    let mut map = headers(&[("x-forwarded-proto", "http")]);
+    add_forwarded(&mut map, &tls);
+    assert_eq!(
+        map["x-forwarded-proto"], "https",
+        "a client's own is replaced"
+    );
+    let mut map = headers(&[("x-forwarded-proto", "http")]);
+    let trusted = Forwarded {
+        tls: true,
+        ..forwarded(None, true)
+    };
+    add_forwarded(&mut map, &trusted);
+    assert_eq!(
+        map["x-forwarded-proto"], "http",
+        "a trusted proxy's is kept"
+    );
 }
 
 #[test]

@@ -2,9 +2,11 @@
 //! below it):
 //!
 //! - [`server`] accepts connections (one runtime per worker, a listener per entry point,
-//!   HTTP/1.1 and h2c), within the connection and head [`limits`];
+//!   HTTP/1.1 and h2c, or TLS through [`crate::tls::TlsAcceptor`] with HTTP/2 by ALPN), within
+//!   the connection and head [`limits`];
 //! - [`handler`] takes one request through its steps: [`validate`] it (refuse what a trusted
-//!   proxy refuses, put its path in normal form), match a route in the published table,
+//!   proxy refuses, put its path in normal form), answer an ACME challenge or an entry point's
+//!   [`redirect`] to HTTPS, then match a route in the published table,
 //!   rewrite it ([`headers`]: hop-by-hop removal and `X-Forwarded-*`), forward, answer
 //!   ([`error`] for 404/502/503/504), log ([`access_log`]);
 //! - [`middleware`] runs the route's middlewares around forwarding;
@@ -23,6 +25,7 @@ pub mod headers;
 pub mod limits;
 pub mod middleware;
 pub mod pool;
+pub mod redirect;
 pub mod request_body;
 pub mod server;
 pub mod upgrade;
@@ -78,6 +81,23 @@ pub struct ProxySettings {
 pub struct EntryPoint {
     pub name: String,
     pub address: SocketAddr,
+    /// Every connection is TLS, terminated by [`crate::tls::TlsAcceptor`].
+    pub tls: bool,
+    /// Every request (but an open ACME HTTP-01 challenge) is redirected to `https://` on the
+    /// entry point at this position, a TLS one.
+    pub redirect: Option<usize>,
+}
+
+impl EntryPoint {
+    /// Plain HTTP, no redirect.
+    pub fn plain(name: &str, address: SocketAddr) -> EntryPoint {
+        EntryPoint {
+            name: name.to_owned(),
+            address,
+            tls: false,
+            redirect: None,
+        }
+    }
 }
 
 impl ProxySettings {

@@ -2,8 +2,10 @@
 //! `SO_REUSEPORT` listener on every entry point and its own upstream pool, so requests never
 //! hop between threads and workers share nothing but the routing table and counters.
 //!
-//! Every connection speaks HTTP/1.1 or HTTP/2 (prior knowledge), decided by its first bytes,
-//! and knows the entry point it came in on. On shutdown each worker stops accepting on every
+//! On a plain entry point every connection speaks HTTP/1.1 or HTTP/2 (prior knowledge),
+//! decided by its first bytes; on a TLS one it goes through [`TlsAcceptor::accept`] first and
+//! speaks HTTP/2 when ALPN chose `h2`, else HTTP/1.1. Either way it knows the entry point it
+//! came in on, and requests go to tasks over the worker's one pool. On shutdown each worker stops accepting on every
 //! entry point, asks its connections to finish (HTTP/1 keep-alive off, HTTP/2 GOAWAY) and waits
 //! up to the grace period.
 
@@ -29,6 +31,15 @@ use super::handler::{Connection, Handler};
 use super::limits::{ConnectionLimits, refuse};
 use super::{BUFFER_LIMIT, ProxySettings};
 use crate::state::SharedState;
+use crate::tls::{Accepted, Challenges, TlsAcceptor};
+
+/// What the proxy takes from the TLS layer: the acceptor of TLS entry points and the open
+/// ACME HTTP-01 challenges plain ones answer.
+#[derive(Clone)]
+pub struct ProxyTls {
+    pub acceptor: Arc<TlsAcceptor>,
+    pub challenges: Arc<Challenges>,
+}
 
 /// Serves until the connection ends; on shutdown, lets it finish its requests and close
 /// (HTTP/1 stops keep-alive, HTTP/2 sends GOAWAY). A macro: hyper's two connection types share
@@ -90,6 +101,7 @@ pub fn spawn_workers(
     state: Arc<SharedState>,
     settings: Arc<ProxySettings>,
     access_log: Option<AccessLog>,
+    tls: ProxyTls,
     shutdown: CancellationToken,
 ) -> io::Result<Vec<std::thread::JoinHandle<()>>> {
     let by_worker = per_worker(listeners);
@@ -100,6 +112,7 @@ pub fn spawn_workers(
         let state = state.clone();
         let settings = settings.clone();
         let access_log = access_log.clone();
+        let tls = tls.clone();
         let shutdown = shutdown.clone();
         let thread = std::thread::Builder::new()
             .name(format!("proxy-{index}"))
@@ -121,8 +134,17 @@ pub fn spawn_workers(
                         settings: settings.clone(),
                         access_log,
                         worker: index,
+                        challenges: tls.challenges,
                     });
-                    serve(listeners, handler, &settings, limits, shutdown).await;
+                    serve(
+                        listeners,
+                        handler,
+                        &settings,
+                        tls.acceptor,
+                        limits,
+                        shutdown,
+                    )
+                    .await;
                 });
             })?;
         threads.push(thread);
@@ -151,6 +173,7 @@ async fn serve(
     listeners: Vec<(usize, StdListener)>,
     handler: Arc<Handler>,
     settings: &ProxySettings,
+    acceptor: Arc<TlsAcceptor>,
     limits: Arc<ConnectionLimits>,
     shutdown: CancellationToken,
 ) {
@@ -172,6 +195,7 @@ async fn serve(
             Accepting {
                 handler: handler.clone(),
                 protocols: protocols.clone(),
+                acceptor: acceptor.clone(),
                 connections: connections.clone(),
                 limits: limits.clone(),
                 shutdown: shutdown.clone(),
@@ -207,6 +231,7 @@ fn entry_point_name(settings: &ProxySettings, entry_point: usize) -> &str {
 struct Accepting {
     handler: Arc<Handler>,
     protocols: Arc<Protocols>,
+    acceptor: Arc<TlsAcceptor>,
     connections: TaskTracker,
     limits: Arc<ConnectionLimits>,
     shutdown: CancellationToken,
@@ -221,6 +246,12 @@ async fn accept(listener: TcpListener, entry_point: usize, worker: Accepting) {
             return;
         }
     };
+    let tls = worker
+        .handler
+        .settings
+        .entry_points
+        .get(entry_point)
+        .is_some_and(|entry_point| entry_point.tls);
     let mut accept_errors = 0u32;
     loop {
         let accepted = tokio::select! {
@@ -259,16 +290,20 @@ async fn accept(listener: TcpListener, entry_point: usize, worker: Accepting) {
             peer,
             local,
             entry_point,
+            tls,
         };
-        let serving = serve_connection(
-            stream,
+        let serving = Serving {
             connection,
-            worker.handler.clone(),
-            worker.protocols.clone(),
-            worker.shutdown.clone(),
-        );
+            handler: worker.handler.clone(),
+            protocols: worker.protocols.clone(),
+            shutdown: worker.shutdown.clone(),
+        };
+        let acceptor = worker.acceptor.clone();
         worker.connections.spawn(async move {
-            serving.await;
+            match tls {
+                true => serve_tls(stream, serving, acceptor).await,
+                false => serve_plain(stream, serving).await,
+            }
             drop(admission);
         });
     }
@@ -314,15 +349,67 @@ impl Protocols {
     }
 }
 
-/// Serves one client connection in the protocol its first bytes announce.
-async fn serve_connection(
-    stream: TcpStream,
+/// One accepted connection and what serving it needs.
+struct Serving {
     connection: Connection,
     handler: Arc<Handler>,
     protocols: Arc<Protocols>,
     shutdown: CancellationToken,
-) {
-    let state = handler.state.clone();
+}
+
+/// Serves a plain connection in the protocol its first bytes announce.
+async fn serve_plain(stream: TcpStream, serving: Serving) {
+    let sniffed = tokio::time::timeout(serving.protocols.header_read_timeout, sniff(&stream)).await;
+    // Nothing to serve when it closed, or stayed silent too long, before sending anything.
+    if let Ok(Ok(protocol)) = sniffed {
+        serve_http(stream, protocol, &serving).await;
+    }
+    closed(&serving);
+}
+
+/// Serves a TLS connection once its handshake is done: HTTP/2 when ALPN chose `h2`.
+async fn serve_tls(stream: TcpStream, serving: Serving, acceptor: Arc<TlsAcceptor>) {
+    let connection = serving.connection;
+    let entry_point = entry_point_name(&serving.handler.settings, connection.entry_point);
+    match acceptor.accept(stream).await {
+        Ok(Accepted::Tls(tls)) => {
+            let protocol = match tls.get_ref().1.alpn_protocol() {
+                Some(b"h2") => Protocol::Http2,
+                _ => Protocol::Http1,
+            };
+            serve_http(*tls, protocol, &serving).await;
+        }
+        Ok(Accepted::Challenge) => {
+            debug!(peer = %connection.peer, "answered an ACME TLS-ALPN-01 validation");
+        }
+        Ok(Accepted::PlainHttp) => info!(
+            peer = %connection.peer,
+            entry_point,
+            "plain HTTP on a TLS entry point: answered 400 (use https://)"
+        ),
+        Err(err) => {
+            debug!(peer = %connection.peer, entry_point, error = %err, "TLS handshake failed")
+        }
+    }
+    closed(&serving);
+}
+
+fn closed(serving: &Serving) {
+    serving
+        .handler
+        .state
+        .traffic
+        .connections_open
+        .fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Serves HTTP on a connection (a TCP or TLS stream) until it ends or is drained.
+async fn serve_http<IO>(io: IO, protocol: Protocol, serving: &Serving)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let handler = serving.handler.clone();
+    let connection = serving.connection;
     // Boxed per request: hyper keeps a slot for the service future in every connection, and
     // an idle keep-alive connection should not hold a request's worth of state.
     let service = service_fn(move |request| {
@@ -332,29 +419,26 @@ async fn serve_connection(
         });
         response
     });
-    let served = match tokio::time::timeout(protocols.header_read_timeout, sniff(&stream)).await {
-        Ok(Ok(Protocol::Http1)) => {
-            let serving = protocols
+    let shutdown = &serving.shutdown;
+    let served = match protocol {
+        Protocol::Http1 => {
+            let serving = serving
+                .protocols
                 .http1
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(TokioIo::new(io), service);
             until_drained!(serving.with_upgrades(), shutdown)
         }
-        Ok(Ok(Protocol::Http2)) => {
-            let serving = protocols
+        Protocol::Http2 => {
+            let serving = serving
+                .protocols
                 .http2
-                .serve_connection(TokioIo::new(stream), service);
+                .serve_connection(TokioIo::new(io), service);
             until_drained!(serving, shutdown)
         }
-        // Closed, or silent for too long, before sending anything.
-        Ok(Err(_)) | Err(_) => Ok(()),
     };
     if let Err(err) = served {
         debug!(peer = %connection.peer, error = %err, "connection ended with an error");
     }
-    state
-        .traffic
-        .connections_open
-        .fetch_sub(1, Ordering::Relaxed);
 }
 
 enum Protocol {

@@ -4,6 +4,11 @@
 //! tells [`RoutingTable::lookup`](super::RoutingTable::lookup) which entry point a request came
 //! in on by that position, so the request path never compares names. A route that names no
 //! entry point is served on the default ones (Traefik's `defaultEntryPoints`; v3's `asDefault`).
+//!
+//! TLS, as simply as Traefik's entry-point-level `http.tls` makes it: a route with `tls` (a
+//! v2/v3 router's `tls` labels) is served on TLS entry points only; a route without (every v1
+//! route, every router without `tls` labels) on the entry points it is given, plain and TLS
+//! alike. A TLS route left with no TLS entry point is skipped, saying so.
 
 use super::SkipReason;
 use super::compile::{Compiled, RouteDef, ServiceWarning, SkippedService};
@@ -24,6 +29,15 @@ pub struct EntryPoints {
 struct Entry {
     name: String,
     is_default: bool,
+    tls: Option<EntryPointTls>,
+}
+
+/// What a TLS entry point gives the routes served on it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntryPointTls {
+    /// The certificate resolver of the routes that name none (Traefik's
+    /// `entryPoints.x.http.tls.certResolver`).
+    pub cert_resolver: Option<String>,
 }
 
 /// The entry points a route asked for, as positions, and the names it asked for that are not
@@ -41,7 +55,11 @@ impl EntryPoints {
         EntryPoints {
             entries: entries
                 .into_iter()
-                .map(|(name, is_default)| Entry { name, is_default })
+                .map(|(name, is_default)| Entry {
+                    name,
+                    is_default,
+                    tls: None,
+                })
                 .collect(),
             lenient: false,
         }
@@ -53,6 +71,22 @@ impl EntryPoints {
             lenient: true,
             ..EntryPoints::new(entries)
         }
+    }
+
+    /// Makes the entry point named `name` a TLS one.
+    pub fn with_tls(mut self, name: &str, tls: EntryPointTls) -> Self {
+        if let Some(entry) = self.entries.iter_mut().find(|entry| entry.name == name) {
+            entry.tls = Some(tls);
+        }
+        self
+    }
+
+    pub fn is_tls(&self, position: usize) -> bool {
+        self.tls(position).is_some()
+    }
+
+    pub fn tls(&self, position: usize) -> Option<&EntryPointTls> {
+        self.entries.get(position)?.tls.as_ref()
     }
 
     pub fn len(&self) -> usize {
@@ -111,6 +145,20 @@ impl EntryPoints {
             .collect();
         names.join(", ")
     }
+
+    /// The TLS entry points' names, for messages: `websecure`, or `none`.
+    fn listed_tls(&self) -> String {
+        let names: Vec<&str> = self
+            .entries
+            .iter()
+            .filter(|entry| entry.tls.is_some())
+            .map(|entry| entry.name.as_str())
+            .collect();
+        match names.is_empty() {
+            true => "none".to_owned(),
+            false => names.join(", "),
+        }
+    }
 }
 
 /// Gives each compiled route the entry points it is served on (named and configured, or the
@@ -125,6 +173,30 @@ pub(super) fn attach(compiled: &mut Compiled) {
         let mut resolved = entry_points.resolve(&route.entry_points);
         if resolved.known.is_empty() && entry_points.lenient {
             resolved.known = entry_points.resolve(&[]).known;
+        }
+        let plain = match route.tls {
+            Some(_) => take_plain(&entry_points, &mut resolved.known),
+            None => Vec::new(),
+        };
+        if !plain.is_empty() && resolved.known.is_empty() {
+            let reason = SkipReason::TlsOnPlainEntryPoints {
+                route: route.name.clone(),
+                plain: plain.join(", "),
+                tls: entry_points.listed_tls(),
+            };
+            skip(compiled, &route, &reason);
+            dropped_balancers.push(route.balancer);
+            continue;
+        }
+        // Leaving out plain defaults is the rule; leaving out one the route names is news.
+        if !plain.is_empty() && !route.entry_points.is_empty() {
+            let message = format!(
+                "route {}: it has tls, so it is not served on the plain entry point{} {}",
+                route.name,
+                if plain.len() == 1 { "" } else { "s" },
+                plain.join(", ")
+            );
+            warn(compiled, &route, message);
         }
         let known: Vec<String> = resolved
             .known
@@ -169,6 +241,19 @@ pub(super) fn attach(compiled: &mut Compiled) {
             compiled.spec.balancers.remove(&balancer);
         }
     }
+}
+
+/// Takes the plain entry points out of `known`; returns their names.
+fn take_plain(entry_points: &EntryPoints, known: &mut Vec<usize>) -> Vec<String> {
+    let mut plain = Vec::new();
+    known.retain(|&position| {
+        let tls = entry_points.is_tls(position);
+        if !tls {
+            plain.extend(entry_points.name(position).map(str::to_owned));
+        }
+        tls
+    });
+    plain
 }
 
 fn skip(compiled: &mut Compiled, route: &RouteDef, reason: &SkipReason) {

@@ -247,3 +247,116 @@ fn with_only_the_built_in_entry_point_a_route_naming_others_is_served_there_with
         "{warning}"
     );
 }
+
+/// `web` (plain) and `websecure` (TLS), both defaults.
+fn web_and_websecure() -> RoutingSettings {
+    RoutingSettings {
+        entry_points: entry_points(&[("web", true), ("websecure", true)])
+            .with_tls("websecure", EntryPointTls::default()),
+        ..settings()
+    }
+}
+
+/// A v3 router `name` with `tls=true` on `entry_points` (none: the defaults).
+fn tls_router(name: &'static str, entry_points: &'static str) -> Vec<(String, String)> {
+    let mut labels = vec![
+        (
+            format!("traefik.http.routers.{name}.rule"),
+            format!("Host(`{name}.example.com`)"),
+        ),
+        (format!("traefik.http.routers.{name}.tls"), "true".into()),
+        (
+            format!("traefik.http.services.{name}.loadbalancer.server.port"),
+            "80".into(),
+        ),
+    ];
+    if !entry_points.is_empty() {
+        labels.push((
+            format!("traefik.http.routers.{name}.entrypoints"),
+            entry_points.into(),
+        ));
+    }
+    labels
+}
+
+fn borrowed(labels: &[(String, String)]) -> Vec<(&str, &str)> {
+    labels
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+        .collect()
+}
+
+/// A route with `tls` is served on TLS entry points only; one without on all it is given, TLS
+/// ones included (Traefik's entry-point `http.tls`: every router there is served over TLS).
+#[test]
+fn tls_routes_go_to_tls_entry_points_only_and_the_others_everywhere() {
+    let defaults = tls_router("defaults", "");
+    let named = tls_router("named", "web,websecure");
+    let compiled = Swarm::new()
+        .service("v1", &on("Path: /v1", ""), &["apps-id"])
+        .service("defaults", &borrowed(&defaults), &["apps-id"])
+        .service("named", &borrowed(&named), &["apps-id"])
+        .compile_with(&web_and_websecure());
+    let served: Vec<(&str, Vec<String>)> = compiled
+        .spec
+        .routes
+        .iter()
+        .map(|route| (route.name.as_str(), route.entry_points.clone()))
+        .collect();
+    assert!(
+        served.contains(&("v1", names(&["web", "websecure"]))),
+        "{served:?}"
+    );
+    assert!(
+        served.contains(&("defaults@swarm", names(&["websecure"]))),
+        "{served:?}"
+    );
+    assert!(
+        served.contains(&("named@swarm", names(&["websecure"]))),
+        "{served:?}"
+    );
+    let warnings: Vec<&str> = compiled
+        .spec
+        .warnings
+        .iter()
+        .map(|warning| warning.message.as_str())
+        .collect();
+    assert_eq!(
+        warnings,
+        ["route named@swarm: it has tls, so it is not served on the plain entry point web"],
+        "leaving out plain defaults is silent; leaving out a named one is not"
+    );
+    assert!(
+        compiled.spec.skipped.is_empty(),
+        "{:?}",
+        compiled.spec.skipped
+    );
+}
+
+#[test]
+fn a_tls_route_with_only_plain_entry_points_is_skipped_saying_why() {
+    let named = tls_router("plain", "web");
+    let compiled = Swarm::new()
+        .service("plain", &borrowed(&named), &["apps-id"])
+        .compile_with(&web_and_websecure());
+    assert!(compiled.spec.routes.is_empty());
+    assert_eq!(
+        compiled.spec.skipped[0].reason,
+        "route plain@swarm: it has tls, so it is served on TLS entry points only, and web \
+         (where it would be served) is plain (TLS entry points: websecure); add ;tls to an \
+         --entrypoint or name a TLS one"
+    );
+    // The defaults only, all plain: the built-in entry point (no --entrypoint), say.
+    let defaults = tls_router("defaults", "");
+    let mut built_in = settings();
+    built_in.entry_points = EntryPoints::built_in([("web".to_owned(), true)]);
+    let compiled = Swarm::new()
+        .service("defaults", &borrowed(&defaults), &["apps-id"])
+        .compile_with(&built_in);
+    assert!(compiled.spec.routes.is_empty());
+    let reason = &compiled.spec.skipped[0].reason;
+    assert!(
+        reason.contains("web (where it would be served) is plain (TLS entry points: none)"),
+        "{reason}"
+    );
+}

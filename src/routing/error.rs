@@ -240,6 +240,16 @@ pub enum SkipReason {
         what: String,
         configured: String,
     },
+    #[error(
+        "route {route}: it has tls, so it is served on TLS entry points only, and {plain} \
+         (where it would be served) is plain (TLS entry points: {tls}); add ;tls to an \
+         --entrypoint or name a TLS one"
+    )]
+    TlsOnPlainEntryPoints {
+        route: String,
+        plain: String,
+        tls: String,
+    },
     #[error("label {label}: {reason}")]
     BadOption { label: String, reason: String },
     #[error("static service: {0}")]

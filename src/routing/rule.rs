@@ -300,6 +300,36 @@ impl Expr {
         })
     }
 
+    /// The host names of its `Host` matchers, in rule order, without repeats: what a
+    /// certificate is ordered for when a route has no `tls.domains` (Traefik's
+    /// `ParseDomains`, which reads every `Host` under `&&` and `||`). A negated `Host` is
+    /// left out (Traefik keeps it; a certificate for a host the route refuses helps no one);
+    /// `*.example.com` stays in, for the resolver to refuse (wildcards need DNS-01).
+    pub fn literal_hosts(&self) -> Vec<&str> {
+        let mut hosts = Vec::new();
+        self.collect_hosts(&mut hosts);
+        hosts
+    }
+
+    fn collect_hosts<'a>(&'a self, hosts: &mut Vec<&'a str>) {
+        let host = match self {
+            Expr::All(children) | Expr::Any(children) => {
+                for child in children {
+                    child.collect_hosts(hosts);
+                }
+                return;
+            }
+            Expr::Not(_) => return,
+            Expr::Test(Matcher::Host(host)) => host.as_str(),
+            Expr::Test(Matcher::HostPattern(pattern)) if pattern.is_literal() => pattern.source(),
+            Expr::Test(Matcher::HostWildcard(pattern)) if pattern != "*" => pattern.as_str(),
+            Expr::Test(_) => return,
+        };
+        if !host.is_empty() && !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+
     /// Literal path prefixes one of which every matching request's path starts with.
     pub fn required_path_prefixes(&self) -> Option<Vec<&str>> {
         self.required(&|matcher| match matcher {

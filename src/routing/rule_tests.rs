@@ -234,3 +234,25 @@ fn required_keys_follow_the_boolean_structure() {
     let prefix = Expr::Test(Matcher::PathPrefix(pattern("/api/{v}")));
     assert_eq!(prefix.required_path_prefixes(), Some(vec!["/api/"]));
 }
+
+/// Traefik's `ParseDomains` (`pkg/muxer/http/mux.go`) reads every `Host` of a rule, under `&&`
+/// and `||` alike; hawser leaves out negated ones and the catch-all `*`.
+#[test]
+fn literal_hosts_are_every_host_matcher_not_negated() {
+    let host = |name: &str| Expr::Test(Matcher::Host(name.into()));
+    let method = Expr::Test(Matcher::Method(Method::GET));
+    let rule = Expr::All(vec![
+        Expr::Any(vec![host("a.test"), host("b.test"), host("a.test")]),
+        method,
+        Expr::Not(Box::new(host("not.test"))),
+        Expr::Test(Matcher::HostWildcard("*.wild.test".into())),
+        Expr::Test(Matcher::HostWildcard("*".into())),
+        Expr::Test(Matcher::HostPattern(pattern("literal.test"))),
+        Expr::Test(Matcher::HostPattern(pattern("{sub:[a-z]+}.test"))),
+    ]);
+    assert_eq!(
+        rule.literal_hosts(),
+        ["a.test", "b.test", "*.wild.test", "literal.test"]
+    );
+    assert!(Expr::All(vec![]).literal_hosts().is_empty());
+}

@@ -80,14 +80,16 @@ impl RoutingTable {
         let mut routes = Vec::with_capacity(spec.routes.len());
         for (rank, def) in spec.routes.iter().enumerate() {
             let rank = u32::try_from(rank).unwrap_or(u32::MAX);
-            // A TLS route matches TLS connections only, and there are none yet: it is listed,
-            // never looked up.
             let hosts = def.rule.expr.required_hosts();
             let prefixes = def.rule.expr.required_path_prefixes();
-            let served = match def.tls {
-                None => spec.entry_points.resolve(&def.entry_points).known,
-                Some(_) => Vec::new(),
-            };
+            // Compiling left a TLS route only TLS entry points; a spec built otherwise gets
+            // the same rule here.
+            let served = spec
+                .entry_points
+                .resolve(&def.entry_points)
+                .known
+                .into_iter()
+                .filter(|&position| def.tls.is_none() || spec.entry_points.is_tls(position));
             for position in served {
                 if let Some(index) = indexes.get_mut(position) {
                     index.insert(rank, hosts.clone(), prefixes.clone());

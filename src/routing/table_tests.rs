@@ -108,6 +108,30 @@ fn each_entry_point_finds_only_the_routes_served_on_it() {
 }
 
 #[test]
+fn a_tls_route_is_looked_up_on_tls_entry_points_only() {
+    let tls_route = RouteDef {
+        tls: Some(crate::routing::tls::RouteTls::default()),
+        ..route("secure", "PathPrefix: /secure", 20)
+    };
+    let spec = RoutingSpec {
+        routes: vec![tls_route, route("plain", "PathPrefix: /", 10)],
+        entry_points: web_and_admin(true).with_tls(
+            "admin",
+            crate::routing::entry_points::EntryPointTls::default(),
+        ),
+        ..RoutingSpec::default()
+    };
+    let table = RoutingTable::build(spec, 1, &StatsRegistry::default());
+    assert_eq!(find_on(&table, 1, "a.test", "/secure"), Some("secure"));
+    assert_eq!(
+        find_on(&table, 0, "a.test", "/secure"),
+        Some("plain"),
+        "not on the plain entry point, even when the spec names it"
+    );
+    assert_eq!(find_on(&table, 1, "a.test", "/other"), Some("plain"));
+}
+
+#[test]
 fn the_highest_priority_match_wins_across_host_and_any_host_buckets() {
     let table = table(vec![
         route("api-host", "Host: api.test; PathPrefix: /v1", 100),

@@ -1,6 +1,6 @@
 //! What a route asks of TLS (Traefik's `RouterTLSConfig`): kept with the route so that TLS
-//! entry points can honour it. A route with TLS is served on TLS connections only, as in
-//! Traefik, so until hawser terminates TLS such a route is listed but never matched.
+//! entry points can honour it. A route with TLS is served on TLS entry points only (see
+//! [`super::entry_points`]); its resolver and domains say which certificates to order.
 
 use serde::Serialize;
 

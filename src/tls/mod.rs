@@ -11,7 +11,8 @@
 //! - [`files`]: certificate files and directories (Swarm secrets), watched for changes;
 //! - [`selfsigned`]: the generated default certificate;
 //! - [`acme`]: certificate resolvers (Let's Encrypt and any RFC 8555 CA);
-//! - [`stats`]: handshake and order counters for the metrics.
+//! - [`stats`]: handshake and order counters for the metrics;
+//! - [`layer`]: all of the above put together from [`TlsSettings`] at start.
 //!
 //! Crypto is ring's, everywhere, passed explicitly (never the process default provider):
 //! hawser has no other backend compiled in, and ECDSA P-256 certificates (what the ACME
@@ -23,6 +24,7 @@ pub mod certificate;
 pub mod config;
 mod error;
 pub mod files;
+pub mod layer;
 pub mod resolver;
 pub mod selfsigned;
 pub mod stats;
@@ -41,6 +43,7 @@ pub use certificate::{Certificate, CertificateFacts};
 pub use config::{ClientAuth, ClientAuthMode, TlsConfigs, TlsOptions, TlsVersion};
 pub use error::TlsError;
 pub use files::{CertificateFileWatcher, CertificateFiles, PairFiles};
+pub use layer::TlsLayer;
 pub use stats::TlsStats;
 pub use store::{CertState, CertificateInfo, CertificateStore, DefaultOrigin, Source};
 

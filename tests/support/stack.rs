@@ -92,6 +92,28 @@ impl Stack {
         });
     }
 
+    /// As [`Stack::add_service`], in v2/v3 labels: the service `name`'s port and the network
+    /// (`traefik.swarm.network`) filled in, no v1 label.
+    pub fn add_v3_service(&self, name: &str, labels: &[(&str, &str)], address: Ipv4Addr) {
+        let mut all = serde_json::Map::new();
+        all.insert(
+            format!("traefik.http.services.{name}.loadbalancer.server.port"),
+            self.port.to_string().into(),
+        );
+        all.insert("traefik.swarm.network".into(), "demo_apps".into());
+        for (key, value) in labels {
+            all.insert((*key).to_owned(), (*value).into());
+        }
+        let id = format!("{name}-id");
+        self.docker.edit(|swarm| {
+            let service = new_service(swarm, name, &id, serde_json::Value::Object(all));
+            let mut task = new_task(swarm, "demo_hello", &format!("{name}-task"), 1, address);
+            task["ServiceID"] = id.clone().into();
+            swarm.services.push(service);
+            swarm.tasks.push(task);
+        });
+    }
+
     pub fn remove_task(&self, id: &str) {
         self.docker
             .edit(|swarm| swarm.tasks.retain(|task| task["ID"] != id));

@@ -1,6 +1,6 @@
-//! TLS for the tests: a tokio-rustls client that verifies against given roots, and a small
-//! HTTPS server built from hawser's TLS modules (the proxy does not terminate TLS yet), with
-//! the HTTP-01 responder next to it.
+//! TLS for the tests: a private CA issuing certificate files, a tokio-rustls client that
+//! verifies against given roots (HTTP/1.1 or HTTP/2 by ALPN), and a small HTTPS server built
+//! from hawser's TLS modules alone, with the HTTP-01 responder next to it.
 
 use std::convert::Infallible;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -24,6 +24,101 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_rustls::rustls::{
     self, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
+
+/// A private CA that signs certificate files for the tests.
+pub struct TestCa {
+    pub pem: String,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+impl TestCa {
+    pub fn new() -> TestCa {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let key = KeyPair::generate().expect("key");
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "hawser tests CA");
+        let pem = params.self_signed(&key).expect("CA").pem();
+        TestCa {
+            pem,
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    pub fn roots(&self) -> Arc<RootCertStore> {
+        roots(&self.pem)
+    }
+
+    /// Writes `<stem>.crt` and `<stem>.key` for `names` into `directory`, the key first (a
+    /// reader seeing only a new certificate would find a mismatch); returns the serial.
+    pub fn write_pair(&self, directory: &std::path::Path, stem: &str, names: &[&str]) -> String {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let names: Vec<String> = names.iter().map(|name| (*name).to_owned()).collect();
+        let leaf = rcgen::CertificateParams::new(names)
+            .expect("params")
+            .signed_by(&key, &self.issuer)
+            .expect("leaf");
+        std::fs::write(directory.join(format!("{stem}.key")), key.serialize_pem()).expect("key");
+        std::fs::write(directory.join(format!("{stem}.crt")), leaf.pem()).expect("cert");
+        CertificateFacts::read(leaf.der()).expect("X.509").serial
+    }
+}
+
+/// `GET path` with `host` over a new, verified TLS connection offering `alpn`: the answer,
+/// the HTTP version it came in, and the certificate presented.
+pub async fn https_get(
+    address: SocketAddr,
+    host: &str,
+    path: &str,
+    roots: Arc<RootCertStore>,
+    alpn: &[&str],
+) -> Result<(super::http::Reply, http::Version, CertificateFacts), String> {
+    let stream = connect(address, host, roots, alpn).await?;
+    let facts = leaf(&stream);
+    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+    let io = TokioIo::new(stream);
+    let uri = format!("https://{host}{path}");
+    let response = if h2 {
+        let (mut sender, connection) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), io)
+                .await
+                .map_err(|err| format!("HTTP/2: {err}"))?;
+        tokio::spawn(connection);
+        let request = Request::get(uri).body(Empty::<Bytes>::new());
+        let request = request.map_err(|err| err.to_string())?;
+        sender.send_request(request).await
+    } else {
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
+            .await
+            .map_err(|err| format!("HTTP/1.1: {err}"))?;
+        tokio::spawn(connection);
+        let request = Request::get(path)
+            .header("host", host)
+            .body(Empty::<Bytes>::new());
+        let request = request.map_err(|err| err.to_string())?;
+        sender.send_request(request).await
+    };
+    let response = response.map_err(|err| format!("request: {err}"))?;
+    let (status, version, headers) = (
+        response.status(),
+        response.version(),
+        response.headers().clone(),
+    );
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|err| format!("body: {err}"))?
+        .to_bytes();
+    let reply = super::http::Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    Ok((reply, version, facts))
+}
 
 /// Roots from a PEM text.
 pub fn roots(pem: &str) -> Arc<RootCertStore> {

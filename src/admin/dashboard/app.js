@@ -15,6 +15,7 @@
     routes: "../api/routes",
     services: "../api/services",
     discovery: "../api/discovery",
+    certificates: "../api/certificates",
   };
 
   const state = {
@@ -617,6 +618,62 @@
     );
   }
 
+  // What each state looks like; `valid` turns `warn` within two weeks of expiry.
+  const CERT_TONES = { valid: "ok", ordering: "muted", renewing: "muted", failed: "bad", expired: "bad" };
+  const SOON_MS = 14 * 24 * 3600 * 1000;
+
+  function expiry(notAfter, now) {
+    if (notAfter === null || notAfter === undefined) return "not issued yet";
+    const left = notAfter - now;
+    if (left <= 0) return `expired ${duration(-left)} ago`;
+    return `expires in ${duration(left)}`;
+  }
+
+  function renderCertificates(certificates, now) {
+    setText(byId("certificates-count"), certificates.length ? String(certificates.length) : "");
+    reconcile(
+      byId("certificates"),
+      certificates,
+      (cert) => `${cert.resolver}\u0000${cert.domain}\u0000${cert.file || ""}`,
+      () =>
+        h("li", { className: "cert", testid: "certificate" }, [
+          h("div", { className: "cert-head" }, [
+            h("span", { className: "cert-domain", testid: "certificate-domain" }),
+            h("span", { className: "pill", testid: "certificate-state" }),
+          ]),
+          h("p", { className: "cert-sans" }),
+          h("p", { className: "cert-detail" }, [
+            h("span", { className: "cert-source" }),
+            h("span", { className: "cert-expiry", testid: "certificate-expiry" }),
+          ]),
+          h("p", { className: "cert-error", testid: "certificate-error" }),
+        ]),
+      (node, cert) => {
+        setData(node, "domain", cert.domain);
+        setData(node, "resolver", cert.resolver);
+        setData(node, "state", cert.state);
+        setText(node.querySelector(".cert-domain"), cert.domain || "(no name)");
+        const soon = cert.state === "valid" && cert.not_after && cert.not_after - now < SOON_MS;
+        const pill = node.querySelector(".pill");
+        setText(pill, cert.state);
+        pill.className = `pill ${soon ? "warn" : CERT_TONES[cert.state] || "muted"}`;
+        const sans = node.querySelector(".cert-sans");
+        sans.hidden = !cert.sans.length;
+        setText(sans, cert.sans.join(", "));
+        const source = cert.resolver === "file" || cert.resolver === "default" ? cert.resolver : `ACME ${cert.resolver}`;
+        setText(node.querySelector(".cert-source"), source);
+        setTitle(node.querySelector(".cert-source"), [cert.file, cert.issuer].filter(Boolean).join(" · "));
+        const when = node.querySelector(".cert-expiry");
+        setText(when, ` · ${expiry(cert.not_after, now)}`);
+        setTitle(when, absolute(cert.not_after));
+        toggleClass(when, "warn", Boolean(soon));
+        const error = node.querySelector(".cert-error");
+        error.hidden = !cert.last_error;
+        setText(error, cert.last_error || "");
+      },
+    );
+  }
+
   // ---------------------------------------------------------------- polling
 
   async function fetchJson(url) {
@@ -638,13 +695,14 @@
     state.timer = null;
     let data;
     try {
-      const [overview, routes, services, discovery] = await Promise.all([
+      const [overview, routes, services, discovery, certificates] = await Promise.all([
         fetchJson(ENDPOINTS.overview),
         fetchJson(ENDPOINTS.routes),
         fetchJson(ENDPOINTS.services),
         fetchJson(ENDPOINTS.discovery),
+        fetchJson(ENDPOINTS.certificates),
       ]);
-      data = { overview, routes, services, discovery };
+      data = { overview, routes, services, discovery, certificates };
     } catch (error) {
       failed(error);
       return;
@@ -655,6 +713,7 @@
       renderRoutes(data.routes, data.services, data.overview.now);
       renderSkipped(data.routes.skipped || []);
       renderDiscovery(data.discovery);
+      renderCertificates(data.certificates, data.overview.now);
       succeeded();
     } catch (error) {
       // A render bug must not stop the page from updating; report it and carry on.

@@ -211,10 +211,10 @@ impl Drop for Stage {
 
 pub fn settings() -> ProxySettings {
     ProxySettings {
-        entry_points: vec![crate::proxy::EntryPoint {
-            name: "web".into(),
-            address: SocketAddr::from(([127, 0, 0, 1], 0)),
-        }],
+        entry_points: vec![crate::proxy::EntryPoint::plain(
+            "web",
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )],
         workers: 1,
         header_read_timeout: Duration::from_secs(5),
         backend_connect_timeout: Duration::from_secs(2),

@@ -76,17 +76,7 @@ pub fn compile_services(
                 continue;
             };
             match &outcome.result {
-                Ok(route) => {
-                    report.routes.push(outcome.name.clone());
-                    if route.tls.is_some() {
-                        let message = format!(
-                            "router {} has tls set: it is for TLS connections only, and hawser \
-                             does not terminate TLS yet, so it is listed but never matched",
-                            outcome.name
-                        );
-                        warn(compiled, report, owner, message);
-                    }
-                }
+                Ok(_) => report.routes.push(outcome.name.clone()),
                 Err(reason) => {
                     compiled.spec.skipped.push(SkippedService {
                         service: owner.clone(),
