@@ -8,14 +8,12 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use http::{Method, Request};
 use http_body_util::{BodyExt, Limited};
-use serde::de::DeserializeOwned;
 
 use super::DiscoveryError;
 use super::endpoint::DockerEndpoint;
 use super::error::classify_api_error;
 use super::transport::Transport;
-use super::wire::{NetworkJson, NodeJson, ServiceJson, TaskJson, decode_list};
-use crate::cluster::ClusterSnapshot;
+use super::wire::{ListBodies, decode_listing};
 use crate::telemetry::error_chain;
 
 /// Swarm services and task network attachments need at least this API version.
@@ -43,11 +41,7 @@ pub struct DockerEvent {
     pub name: String,
 }
 
-/// One full listing, plus the objects that could not be decoded.
-pub struct Listing {
-    pub snapshot: ClusterSnapshot,
-    pub problems: Vec<String>,
-}
+pub use super::wire::Listing;
 
 impl DockerClient {
     /// Connects and agrees on an API version: the newest both sides speak.
@@ -105,27 +99,23 @@ impl DockerClient {
             "/tasks?filters={}",
             percent_encode(r#"{"desired-state":["running"]}"#)
         );
-        let listing = async {
+        let bodies = async {
             tokio::try_join!(
-                self.get_list::<ServiceJson>("/services", "service"),
-                self.get_list::<TaskJson>(&tasks_query, "task"),
-                self.get_list::<NetworkJson>("/networks", "network"),
-                self.get_list::<NodeJson>("/nodes", "node"),
+                self.get("/services"),
+                self.get(&tasks_query),
+                self.get("/networks"),
+                self.get("/nodes"),
             )
         };
-        let (services, tasks, networks, nodes) = tokio::time::timeout(self.timeout, listing)
+        let (services, tasks, networks, nodes) = tokio::time::timeout(self.timeout, bodies)
             .await
             .map_err(|_| DiscoveryError::Timeout(self.timeout))??;
-        let mut problems = Vec::new();
-        let snapshot = ClusterSnapshot {
-            services: take(&mut problems, services),
-            tasks: take(&mut problems, tasks),
-            networks: take(&mut problems, networks),
-            nodes: take(&mut problems, nodes),
-            static_services: Vec::new(),
-            synced: true,
-        };
-        Ok(Listing { snapshot, problems })
+        decode_listing(ListBodies {
+            services: &services,
+            tasks: &tasks,
+            networks: &networks,
+            nodes: &nodes,
+        })
     }
 
     /// Service, node, network and container events, as they happen.
@@ -152,18 +142,6 @@ impl DockerClient {
                     .or(actor.id)
                     .unwrap_or_default(),
             })
-        })
-    }
-
-    async fn get_list<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        what: &str,
-    ) -> Result<(Vec<T>, Vec<String>), DiscoveryError> {
-        let body = self.get(path).await?;
-        decode_list(&body, what).map_err(|err| DiscoveryError::Decode {
-            what: format!("{what} list"),
-            reason: err.to_string(),
         })
     }
 
@@ -210,15 +188,6 @@ struct EngineVersion {
 fn parse_api_version(text: &str) -> Option<(usize, usize)> {
     let (major, minor) = text.trim().split_once('.')?;
     Some((major.parse().ok()?, minor.parse().ok()?))
-}
-
-/// Converts decoded wire objects into the model, collecting the decoding problems.
-fn take<J, M: From<J>>(
-    problems: &mut Vec<String>,
-    (items, found): (Vec<J>, Vec<String>),
-) -> Vec<M> {
-    problems.extend(found);
-    items.into_iter().map(M::from).collect()
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.

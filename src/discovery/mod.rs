@@ -21,6 +21,11 @@ pub mod swarm;
 pub mod transport;
 mod wire;
 
+/// The Engine API list decoders, public only so that the fuzz targets (`fuzz/`) can reach
+/// them: not part of hawser's API.
+#[doc(hidden)]
+pub use wire::{ListBodies, decode_listing};
+
 pub use endpoint::{DockerEndpoint, TlsFiles};
 pub use error::DiscoveryError;
 pub use providers::Providers;

@@ -9,10 +9,58 @@ use std::net::IpAddr;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::cluster::{Network, Node, Service, ServiceMode, Task, TaskAddress, VirtualIp};
+use super::DiscoveryError;
+use crate::cluster::{
+    ClusterSnapshot, Network, Node, Service, ServiceMode, Task, TaskAddress, VirtualIp,
+};
+
+/// The bodies of the four list responses one listing of the swarm is made of.
+#[derive(Clone, Copy, Debug)]
+pub struct ListBodies<'a> {
+    pub services: &'a [u8],
+    pub tasks: &'a [u8],
+    pub networks: &'a [u8],
+    pub nodes: &'a [u8],
+}
+
+/// One full listing, plus the objects that could not be decoded.
+#[derive(Debug)]
+pub struct Listing {
+    pub snapshot: ClusterSnapshot,
+    pub problems: Vec<String>,
+}
+
+/// Decodes a listing's four responses into the model. A body that is not a JSON array fails
+/// the listing; an element that does not fit is left out with a problem saying why.
+pub fn decode_listing(bodies: ListBodies<'_>) -> Result<Listing, DiscoveryError> {
+    let mut problems = Vec::new();
+    let snapshot = ClusterSnapshot {
+        services: decode_into::<ServiceJson, _>(bodies.services, "service", &mut problems)?,
+        tasks: decode_into::<TaskJson, _>(bodies.tasks, "task", &mut problems)?,
+        networks: decode_into::<NetworkJson, _>(bodies.networks, "network", &mut problems)?,
+        nodes: decode_into::<NodeJson, _>(bodies.nodes, "node", &mut problems)?,
+        static_services: Vec::new(),
+        synced: true,
+    };
+    Ok(Listing { snapshot, problems })
+}
+
+/// One list decoded and converted into the model, its problems added to `problems`.
+fn decode_into<J: DeserializeOwned, M: From<J>>(
+    body: &[u8],
+    what: &str,
+    problems: &mut Vec<String>,
+) -> Result<Vec<M>, DiscoveryError> {
+    let (items, found) = decode_list::<J>(body, what).map_err(|err| DiscoveryError::Decode {
+        what: format!("{what} list"),
+        reason: err.to_string(),
+    })?;
+    problems.extend(found);
+    Ok(items.into_iter().map(M::from).collect())
+}
 
 /// Decodes a JSON array element by element; returns what decoded and a message per failure.
-pub fn decode_list<T: DeserializeOwned>(
+fn decode_list<T: DeserializeOwned>(
     body: &[u8],
     what: &str,
 ) -> Result<(Vec<T>, Vec<String>), serde_json::Error> {
@@ -38,7 +86,7 @@ pub fn decode_list<T: DeserializeOwned>(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct ServiceJson {
+struct ServiceJson {
     #[serde(rename = "ID")]
     id: String,
     spec: ServiceSpecJson,
@@ -115,7 +163,7 @@ struct UpdateStatusJson {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct TaskJson {
+struct TaskJson {
     #[serde(rename = "ID")]
     id: String,
     #[serde(rename = "ServiceID")]
@@ -150,7 +198,7 @@ struct AttachedNetworkJson {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct NetworkJson {
+struct NetworkJson {
     id: String,
     name: String,
     ingress: Option<bool>,
@@ -158,7 +206,7 @@ pub struct NetworkJson {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct NodeJson {
+struct NodeJson {
     #[serde(rename = "ID")]
     id: String,
     description: Option<NodeDescriptionJson>,

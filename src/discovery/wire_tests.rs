@@ -21,14 +21,15 @@ fn decode<T: DeserializeOwned, M: From<T>>(body: &[u8], what: &str) -> Vec<M> {
 }
 
 fn seed_snapshot() -> ClusterSnapshot {
-    ClusterSnapshot {
-        services: decode::<ServiceJson, _>(fixture!("services.json"), "service"),
-        tasks: decode::<TaskJson, _>(fixture!("tasks.json"), "task"),
-        networks: decode::<NetworkJson, _>(fixture!("networks.json"), "network"),
-        nodes: decode::<NodeJson, _>(fixture!("nodes.json"), "node"),
-        static_services: Vec::new(),
-        synced: true,
-    }
+    let listing = decode_listing(ListBodies {
+        services: fixture!("services.json"),
+        tasks: fixture!("tasks.json"),
+        networks: fixture!("networks.json"),
+        nodes: fixture!("nodes.json"),
+    })
+    .expect("four JSON arrays");
+    assert!(listing.problems.is_empty(), "{:?}", listing.problems);
+    listing.snapshot
 }
 
 #[test]
@@ -252,4 +253,33 @@ fn one_undecodable_element_is_left_out_and_reported() {
     assert_eq!(problems.len(), 1);
     assert!(problems[0].contains("n2"), "{}", problems[0]);
     assert!(decode_list::<NetworkJson>(b"{}", "network").is_err());
+}
+
+#[test]
+fn a_listing_fails_only_on_a_body_that_is_no_array_and_names_its_list() {
+    let bodies = ListBodies {
+        services: b"[]",
+        tasks: b"[]",
+        networks: br#"[{"Id": "n1", "Name": "ingress"}, {"Id": 7}]"#,
+        nodes: b"[]",
+    };
+    let listing = decode_listing(bodies).expect("arrays");
+    assert_eq!(listing.snapshot.networks.len(), 1);
+    assert!(listing.snapshot.synced);
+    assert_eq!(listing.problems.len(), 1, "{:?}", listing.problems);
+    assert!(
+        listing.problems[0].starts_with("network #1"),
+        "{:?}",
+        listing.problems
+    );
+
+    let err = decode_listing(ListBodies {
+        tasks: br#"{"message": "not a list"}"#,
+        ..bodies
+    })
+    .expect_err("an object");
+    assert!(
+        matches!(&err, DiscoveryError::Decode { what, .. } if what == "task list"),
+        "{err:?}"
+    );
 }
