@@ -55,6 +55,12 @@ impl RouteTls {
                 }
             }),
         };
+        if tls.options.as_deref().is_some_and(|name| name != "default") {
+            options.warn(
+                "options",
+                "hawser has one set of TLS options (the --tls-* flags); the router is served with those",
+            );
+        }
         options.finish()?;
         Ok(tls)
     }
@@ -109,6 +115,25 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn named_tls_options_warn_that_the_flags_apply() {
+        let mut options = Options::new("traefik.http.routers.r.tls");
+        options.push("options", "traefik.http.routers.r.tls.options", "modern");
+        RouteTls::from_options(&options, str::to_owned).expect("valid");
+        let warnings = options.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("traefik.http.routers.r.tls.options"),
+            "{warnings:?}"
+        );
+        assert!(warnings[0].contains("--tls-*"), "{warnings:?}");
+
+        let mut options = Options::new("traefik.http.routers.r.tls");
+        options.push("options", "options", "default");
+        RouteTls::from_options(&options, str::to_owned).expect("valid");
+        assert!(options.warnings().is_empty());
     }
 
     #[test]
