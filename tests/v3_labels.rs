@@ -86,6 +86,11 @@ async fn the_seed_stack_in_v3_labels_routes_as_before() {
         "the backend sees the stripped path: {seen}"
     );
     assert_eq!(seen["headers"]["x-forwarded-prefix"], "/hello", "{seen}");
+    assert_eq!(
+        seen["headers"]["host"],
+        hawser.proxy.to_string(),
+        "passhostheader is true by default: {seen}"
+    );
     let missing = get(&hawser.url("/hello")).await.expect("answer");
     assert_eq!(
         missing.status,
@@ -304,5 +309,32 @@ async fn the_v3_example_stack_routes_as_the_v1_one_does() {
     assert_ne!(
         dashboard(Some("Basic YWRtaW46aGF3c2Vy")).await.status,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+/// `loadbalancer.passhostheader=false`: the task is sent its own address as `Host` (what
+/// Traefik sends, the server's URL host); by default it gets the client's `Host` (checked in
+/// `the_seed_stack_in_v3_labels_routes_as_before`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passhostheader_false_sends_the_task_its_own_address_as_host() {
+    let (stack, hawser) = start(&[(
+        "traefik.http.services.hello.loadbalancer.passhostheader",
+        "false",
+    )])
+    .await;
+    let echo = get(&hawser.url("/hello/__echo/x")).await.expect("answer");
+    let seen: Value = serde_json::from_str(&echo.body).expect("echo JSON");
+    let host = seen["headers"]["host"].as_str().expect("a Host header");
+    assert!(
+        stack
+            .hello
+            .iter()
+            .any(|backend| backend.address.to_string() == host),
+        "Host {host:?} is not a task's address"
+    );
+    assert_eq!(
+        seen["headers"]["x-forwarded-host"],
+        hawser.proxy.to_string(),
+        "{seen}"
     );
 }
