@@ -84,7 +84,7 @@ def s_time_cmd(openssl, host_port, path, reuse, clients, duration, cpus):
     return procs.pinned(["sh", "-c", script], cpus)
 
 
-def parse_s_time(text):
+def parse_s_time(text, reuse=False):
     m = re.search(r"^BENCHTIME (\d+)$", text, re.M)
     done = [int(n) for n in re.findall(r"^(\d+) connections in [\d.]+s;", text, re.M)]
     if not m or not done:
@@ -94,13 +94,13 @@ def parse_s_time(text):
     marks = "".join(l for l in text.splitlines() if re.fullmatch(r"[r*]+", l))
     failed = len(re.findall(r"ERROR|Unable to|connect:errno", text))
     detail = {"failed": failed} if failed else {}
-    if marks.count("*"):
+    if reuse and marks.count("*"):  # (-new marks every connection with '*')
         detail["full handshakes among -reuse ones"] = marks.count("*")
     nan = float("nan")
     return dict(
         requests=sum(done), seconds=secs, rps=sum(done) / secs, p50_ms=nan, p99_ms=nan, p999_ms=nan,
         errors=failed, error_detail=detail, mbytes_per_s=0.0,
-        resumed_pct=100 * marks.count("r") / len(marks) if marks else None,
+        resumed_pct=100 * marks.count("r") / len(marks) if reuse and marks else None,
     )
 
 
