@@ -8,7 +8,8 @@
 //! Without `HAWSER_E2E` the test prints that it is skipped and passes, so `cargo test` works on
 //! machines without the lab. One test drives every scenario in order (they share one swarm). It
 //! writes what it measured to target/e2e-report.md, and leaves the stack as it found it: `hello`
-//! at 2 replicas with the default update order, no e2e_* service.
+//! at 2 replicas with the default update order, no e2e_* service, hawser without the HTTPS
+//! scenario's entry point. The HTTPS scenario needs Debian's pebble on the host.
 
 mod support;
 
@@ -16,6 +17,7 @@ use std::time::Instant;
 
 use support::e2e::basic::{hello, spread};
 use support::e2e::changes::{bad_label, removal, restart, rolling};
+use support::e2e::https::https;
 use support::e2e::lab::{Lab, Outcome};
 use support::e2e::scaling::scaling;
 use support::e2e::{Report, secs};
@@ -72,6 +74,10 @@ async fn the_demo_stack_on_a_three_node_swarm() {
     scenario!(
         "7. A service with a bad label",
         bad_label(&lab, &mut report)
+    );
+    scenario!(
+        "8. The stack over HTTPS with a certificate from pebble",
+        https(&lab, &mut report)
     );
 
     report.heading("Clean-up");

@@ -325,12 +325,7 @@ async fn acme_certificates_are_ordered_from_pebble_and_served() {
     }
     // pebble's validation authority is told hawser's ports before either starts.
     let (web_port, secure_port) = (free_port(false), free_port(false));
-    let pebble = Pebble::start(PebbleOptions {
-        http_port: web_port,
-        tls_port: secure_port,
-        validity_seconds: None,
-    })
-    .await;
+    let pebble = Pebble::start(PebbleOptions::ports(web_port, secure_port)).await;
     let stack = seed_stack(&[ACME_TASK, ALPN_TASK]).await;
     stack.add_v3_service(
         "demo_acme",

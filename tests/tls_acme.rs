@@ -75,9 +75,8 @@ impl Side {
 
     fn options(&self, validity_seconds: Option<u64>) -> PebbleOptions {
         PebbleOptions {
-            http_port: self.http.port(),
-            tls_port: self.https.port(),
             validity_seconds,
+            ..PebbleOptions::ports(self.http.port(), self.https.port())
         }
     }
 

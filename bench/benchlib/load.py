@@ -71,3 +71,60 @@ def parse_oha(text):
         errors=non2xx + sum(errs.values()), error_detail=detail,
         mbytes_per_s=(s.get("sizePerSec") or 0) / 1e6,
     )
+
+
+def s_time_cmd(openssl, host_port, path, reuse, clients, duration, cpus):
+    """`clients` openssl s_time processes in parallel, each one connection at a time: a
+    full handshake per connection (-new) or a resumed one (-reuse), then `GET path` over
+    HTTP/1.0 read to the end (which also takes in TLS 1.3 session tickets). The shell
+    prints the wall time of the whole group in ns."""
+    one = f"{openssl} s_time -connect {host_port} {'-reuse' if reuse else '-new'} -time {duration} -www {path}"
+    script = (f"start=$(date +%s%N); for i in $(seq {clients}); do {one} & done; wait; "
+              "echo \"BENCHTIME $(( $(date +%s%N) - start ))\"")
+    return procs.pinned(["sh", "-c", script], cpus)
+
+
+def parse_s_time(text, reuse=False):
+    m = re.search(r"^BENCHTIME (\d+)$", text, re.M)
+    done = [int(n) for n in re.findall(r"^(\d+) connections in [\d.]+s;", text, re.M)]
+    if not m or not done:
+        raise RuntimeError("no summary in s_time output: " + text.strip()[-300:])
+    secs = int(m.group(1)) / 1e9
+    # Progress characters of -reuse: 'r' resumed, '*' a full handshake.
+    marks = "".join(l for l in text.splitlines() if re.fullmatch(r"[r*]+", l))
+    failed = len(re.findall(r"ERROR|Unable to|connect:errno", text))
+    detail = {"failed": failed} if failed else {}
+    if reuse and marks.count("*"):  # (-new marks every connection with '*')
+        detail["full handshakes among -reuse ones"] = marks.count("*")
+    nan = float("nan")
+    return dict(
+        requests=sum(done), seconds=secs, rps=sum(done) / secs, p50_ms=nan, p99_ms=nan, p999_ms=nan,
+        errors=failed, error_detail=detail, mbytes_per_s=0.0,
+        resumed_pct=100 * marks.count("r") / len(marks) if reuse and marks else None,
+    )
+
+
+def h2load_cmd(h2load, url, conns, streams, duration, cpus):
+    cmd = [h2load, "-t1", f"-c{conns}", f"-m{streams}", "-D", str(duration), url]
+    return procs.pinned(cmd, cpus)
+
+
+def parse_h2load(text):
+    fin = re.search(r"^finished in ([\d.]+)s, ([\d.]+) req/s, ([\d.]+)([KMG]?)B/s", text, re.M)
+    req = re.search(r"^requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+                    r"(\d+) errored, (\d+) timeout", text, re.M)
+    codes = re.search(r"^status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text, re.M)
+    if not fin or not req:
+        raise RuntimeError("no summary in h2load output: " + text.strip()[-300:])
+    secs = float(fin.group(1))
+    ok = int(codes.group(1)) if codes else int(req.group(4))
+    failed, errored, timeout = (int(req.group(i)) for i in (5, 6, 7))
+    non2xx = sum(int(codes.group(i)) for i in (2, 3, 4)) if codes else 0
+    detail = {k: v for k, v in (("failed", failed), ("errored", errored), ("timeout", timeout),
+                                ("non2xx", non2xx)) if v}
+    scale = {"": 1e-6, "K": 1e-3, "M": 1.0, "G": 1e3}[fin.group(4)]
+    nan = float("nan")
+    return dict(
+        requests=ok, seconds=secs, rps=ok / secs if secs else 0.0, p50_ms=nan, p99_ms=nan, p999_ms=nan,
+        errors=failed + non2xx, error_detail=detail, mbytes_per_s=float(fin.group(3)) * scale,
+    )

@@ -86,6 +86,13 @@ def markdown(meta, scenarios, results, skipped, rates, commands):
         f"- Pinning: proxy on CPU {meta['proxy_cpus'] or 'any'}; load generator and backend on "
         f"CPU {meta['client_cpus'] or 'any'}. 1 worker/thread per proxy. `ulimit -n` {meta['nofile']}.",
         "- Backend: one nginx worker serving fixed bodies (static files, keep-alive), shared by all targets.",
+    ]
+    if meta.get("certificate"):
+        out += [f"- TLS scenarios: one certificate for every proxy ({meta['certificate']}); each proxy's "
+                "default TLS 1.3 suites and groups; session tickets on. 7a/7b: `openssl s_time` clients "
+                "(16 in parallel, each one connection at a time, `GET` over HTTP/1.0, no p50/p99); in 7b, "
+                "handshakes that were not resumed would be listed in the errors column's parentheses."]
+    out += [
         f"- Command: `{meta['argv']}`",
         "",
         "Columns: req/s = median throughput (spread = (max−min)/median over rounds); latencies in ms; "

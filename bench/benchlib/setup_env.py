@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 APT_TOOLS = {"nginx": "nginx-light", "haproxy": "haproxy", "caddy": "caddy",
-             "wrk": "wrk", "taskset": "util-linux"}
+             "wrk": "wrk", "taskset": "util-linux", "h2load": "nghttp2-client", "openssl": "openssl"}
 OHA_VERSION = "1.16.0"  # open-loop generator, built from crates.io
 SERVICES = ["nginx", "haproxy", "caddy"]
 POLICY_RC = "/usr/sbin/policy-rc.d"

@@ -11,20 +11,23 @@ REPO = os.path.dirname(os.path.dirname(CONF_DIR))
 HAWSER_BIN = os.path.join(REPO, "target", "release", "hawser")
 
 # name -> adapter. Placeholders in argv/env/ready_url: {bin} {dir} {config}
-# {port} {admin_port}. `template` is rendered with render() below.
+# {port} {admin_port}, and in TLS scenarios {tls_port} {cert} {key} {cert_and_key}.
+# `template` is rendered with render() below; a TLS scenario uses `tls_template`
+# and `tls_argv` (default: argv) instead; a target without `tls_template` is
+# skipped there.
 ADAPTERS = {
     "direct": dict(
         direct=True,  # no proxy: the load generator talks to the backend
     ),
     "nginx": dict(
         bin=lambda: shutil.which("nginx"),
-        template="nginx.conf.tmpl", config="nginx.conf",
+        template="nginx.conf.tmpl", config="nginx.conf", tls_template="nginx-tls.conf.tmpl",
         argv=["{bin}", "-p", "{dir}/", "-c", "{config}", "-e", "{dir}/nginx-error.log"],
         version=["{bin}", "-v"],
     ),
     "haproxy": dict(
         bin=lambda: shutil.which("haproxy"),
-        template="haproxy.cfg.tmpl", config="haproxy.cfg",
+        template="haproxy.cfg.tmpl", config="haproxy.cfg", tls_template="haproxy-tls.cfg.tmpl",
         argv=["{bin}", "-db", "-f", "{config}"],
         version=["{bin}", "-v"],
     ),
@@ -43,6 +46,12 @@ ADAPTERS = {
         argv=["{bin}", "--no-docker", "--file", "{config}",
               "--listen", "127.0.0.1:{port}", "--admin-listen", "127.0.0.1:{admin_port}",
               "--workers", "1", "--access-log", "off", "--log-level", "warn"],
+        tls_template="hawser.toml.tmpl",
+        tls_argv=["{bin}", "--no-docker", "--file", "{config}",
+                  "--entrypoint", "web=127.0.0.1:{port},websecure=127.0.0.1:{tls_port};tls",
+                  "--tls-cert", "{cert}", "--tls-key", "{key}",
+                  "--admin-listen", "127.0.0.1:{admin_port}",
+                  "--workers", "1", "--access-log", "off", "--log-level", "warn"],
         ready_url="http://127.0.0.1:{admin_port}/ping",
         version=["{bin}", "--version"],
         missing_hint="not built: target/release/hawser missing",

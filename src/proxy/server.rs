@@ -373,6 +373,11 @@ async fn serve_tls(stream: TcpStream, serving: Serving, acceptor: Arc<TlsAccepto
     let entry_point = entry_point_name(&serving.handler.settings, connection.entry_point);
     match acceptor.accept(stream).await {
         Ok(Accepted::Tls(tls)) => {
+            if tls.get_ref().1.server_name().is_none() {
+                // Not an error (IP-address clients send none), but why a name's certificate
+                // was not the one presented.
+                debug!(peer = %connection.peer, entry_point, "ClientHello without SNI: served the default certificate");
+            }
             let protocol = match tls.get_ref().1.alpn_protocol() {
                 Some(b"h2") => Protocol::Http2,
                 _ => Protocol::Http1,

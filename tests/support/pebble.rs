@@ -58,6 +58,26 @@ pub struct PebbleOptions {
     pub tls_port: u16,
     /// `certificateValidityPeriod` in seconds; pebble's default (about 5 years) when `None`.
     pub validity_seconds: Option<u64>,
+    /// `domainBlocklist`: names pebble refuses to order (`rejectedIdentifier`).
+    pub refused: Vec<String>,
+    /// Where pebble's ACME and management listeners bind (loopback unless a container must
+    /// reach it), and the address challtestsrv answers for every name.
+    pub listen_ip: Ipv4Addr,
+    pub names_resolve_to: Ipv4Addr,
+}
+
+impl PebbleOptions {
+    /// Loopback everywhere, pebble's default validity, nothing refused.
+    pub fn ports(http_port: u16, tls_port: u16) -> PebbleOptions {
+        PebbleOptions {
+            http_port,
+            tls_port,
+            validity_seconds: None,
+            refused: Vec::new(),
+            listen_ip: Ipv4Addr::LOCALHOST,
+            names_resolve_to: Ipv4Addr::LOCALHOST,
+        }
+    }
 }
 
 pub struct Pebble {
@@ -81,13 +101,13 @@ impl Pebble {
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
             .expect("temp dir");
         let dir = directory.path();
-        let (ca_pem, cert_pem, key_pem) = listener_certificate();
+        let (ca_pem, cert_pem, key_pem) = listener_certificate(options.listen_ip);
         let listener_ca = dir.join("listener-ca.pem");
         std::fs::write(&listener_ca, &ca_pem).expect("write");
         std::fs::write(dir.join("cert.pem"), cert_pem).expect("write");
         std::fs::write(dir.join("key.pem"), key_pem).expect("write");
-        let listen = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port(false)));
-        let management = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port(false)));
+        let listen = SocketAddr::from((options.listen_ip, free_port(false)));
+        let management = SocketAddr::from((options.listen_ip, free_port(false)));
         let dns = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port(true)));
         let dns_management = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port(false)));
         let mut settings = serde_json::json!({
@@ -99,6 +119,7 @@ impl Pebble {
             "tlsPort": options.tls_port,
             "ocspResponderURL": "",
             "externalAccountBindingRequired": false,
+            "domainBlocklist": options.refused,
         });
         if let Some(seconds) = options.validity_seconds {
             settings["certificateValidityPeriod"] = seconds.into();
@@ -114,7 +135,8 @@ impl Pebble {
             .args(["-dns01", &dns.to_string()])
             .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
             .args(["-management", &dns_management.to_string()])
-            .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
+            .args(["-defaultIPv4", &options.names_resolve_to.to_string()])
+            .args(["-defaultIPv6", ""])
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
@@ -238,9 +260,9 @@ impl Drop for Pebble {
     }
 }
 
-/// A CA and a certificate for 127.0.0.1 and localhost it signed, as PEM: pebble's listener
-/// (Debian's package ships none).
-fn listener_certificate() -> (String, String, String) {
+/// A CA and a certificate for `ip`, 127.0.0.1 and localhost it signed, as PEM: pebble's
+/// listener (Debian's package ships none).
+fn listener_certificate(ip: Ipv4Addr) -> (String, String, String) {
     let ca_key = KeyPair::generate().expect("key");
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("params");
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -250,7 +272,11 @@ fn listener_certificate() -> (String, String, String) {
     let ca = ca_params.self_signed(&ca_key).expect("CA");
     let issuer = Issuer::new(ca_params, ca_key);
     let key = KeyPair::generate().expect("key");
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+    let mut names = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+    if !ip.is_loopback() {
+        names.push(ip.to_string());
+    }
+    let leaf = CertificateParams::new(names)
         .expect("params")
         .signed_by(&key, &issuer)
         .expect("listener certificate");
@@ -264,7 +290,8 @@ async fn https_get(address: SocketAddr, ca_pem: &str, path: &str) -> Result<Repl
     let ca = rustls::pki_types::CertificateDer::from_pem_slice(ca_pem.as_bytes())
         .map_err(|err| err.to_string())?;
     roots.add(ca).map_err(|err| err.to_string())?;
-    let stream = super::tls::connect(address, "127.0.0.1", Arc::new(roots), &[]).await?;
+    let name = address.ip().to_string();
+    let stream = super::tls::connect(address, &name, Arc::new(roots), &[]).await?;
     get_on(stream, &address.to_string(), path)
         .await
         .map_err(|err| err.to_string())

@@ -23,6 +23,9 @@ pub const HAWSER: &str = "demo_hawser";
 pub const NETWORK: &str = "demo_apps";
 pub const TMP: &str = "e2e_tmp";
 pub const BAD: &str = "e2e_bad";
+/// The service whose router orders the HTTPS scenario's certificate, and that router.
+pub const TLS: &str = "e2e_tls";
+pub const TLS_ROUTER: &str = "e2e-tls";
 /// Requests a second in every steady load.
 pub const RATE: u32 = 50;
 /// Scale-up trials (2 → 4 → 2).
@@ -194,7 +197,7 @@ impl Lab {
     /// The state every scenario starts from: the stack as deployed (hello at 2 replicas with the
     /// default update order, ping on every node), no e2e_* service, hawser answering.
     pub async fn reset(&self) -> Result<(), String> {
-        for name in [TMP, BAD] {
+        for name in [TMP, BAD, TLS] {
             if self.docker.service_exists(name).await? {
                 self.docker.cli(&["service", "rm", name]).await?;
             }
@@ -229,7 +232,7 @@ impl Lab {
                 if hosts.len() != nodes {
                     return Err(format!("/ping x{nodes} answered by {hosts:?}"));
                 }
-                for name in [TMP, BAD] {
+                for name in [TMP, BAD, TLS] {
                     if self.docker.service_exists(name).await? {
                         return Err(format!("{name} still exists"));
                     }

@@ -5,6 +5,7 @@
 pub mod basic;
 pub mod changes;
 pub mod docker;
+pub mod https;
 pub mod lab;
 pub mod load;
 pub mod scaling;
