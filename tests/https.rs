@@ -413,10 +413,13 @@ async fn acme_certificates_are_ordered_from_pebble_and_served() {
         certificate(&certificates, "alpn.example.com")["resolver"],
         "alpn"
     );
-    assert_eq!(
-        metric(&hawser, "hawser_acme_orders_total{result=\"succeeded\"}").await,
-        Some(2.0),
-        "pebble's log: {}",
+    // At least the two above: the `alpn` entry point's resolver also covers the v1 routes
+    // served there (the seed's `Host:multi.local`), as Traefik's entry-point certResolver
+    // does, and that order may still be running.
+    let succeeded = metric(&hawser, "hawser_acme_orders_total{result=\"succeeded\"}").await;
+    assert!(
+        succeeded.is_some_and(|count| count >= 2.0),
+        "{succeeded:?}; pebble's log: {}",
         pebble.log()
     );
     let expiry = metric(
