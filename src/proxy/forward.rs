@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use http::header::HOST;
+use http::header::{HOST, SET_COOKIE};
 use http::{HeaderMap, Method, Request, Response, Uri, Version};
 use http_body::Body;
 use smallvec::SmallVec;
@@ -148,9 +148,13 @@ impl Upstream {
         set_host: bool,
         policy: Option<&RetryPolicy>,
     ) -> Result<Answered<'b>, ProxyError> {
-        let (mut position, mut backend) = balancer.pick().ok_or_else(|| ProxyError::NoBackend {
-            route: name.to_owned(),
-        })?;
+        let presented = balancer.sticky_presented(request.headers());
+        let (mut position, mut backend) = balancer
+            .sticky_pick(presented)
+            .or_else(|| balancer.pick())
+            .ok_or_else(|| ProxyError::NoBackend {
+                route: name.to_owned(),
+            })?;
         let replay = Replay::of(&request, self.may_retry(balancer, policy), policy);
         let method = request.method().clone();
         let mut pending = Some(request);
@@ -198,7 +202,14 @@ impl Upstream {
                                 pending = Some(replay.request());
                                 Outcome::Status(status)
                             }
-                            _ => return Ok(Answered { response, backend }),
+                            _ => {
+                                let mut response = response;
+                                // Set once the backend that answers is known.
+                                if let Some(cookie) = balancer.sticky_cookie(presented, position) {
+                                    response.headers_mut().append(SET_COOKIE, cookie);
+                                }
+                                return Ok(Answered { response, backend });
+                            }
                         }
                     }
                     Ok(Err((Failure::ClientBody(error), _))) => return Err(error),

@@ -309,7 +309,7 @@ fn ignored_and_unknown_labels_are_warnings_only() {
         ("traefik.port", "80"),
         ("traefik.frontend.rule", "Path: /"),
         ("traefik.tags", "public"),
-        ("traefik.backend.loadbalancer.stickiness", "true"),
+        ("traefik.backend.loadbalancer.method", "drr"),
         ("traefik.frontend.headers.SSLRedirect", "true"),
         ("traefik.frontend.rulle", "Path: /typo"),
         ("other.label", "not ours"),
@@ -318,7 +318,7 @@ fn ignored_and_unknown_labels_are_warnings_only() {
     let warnings = outcome.warnings.join("\n");
     for label in [
         "traefik.tags",
-        "traefik.backend.loadbalancer.stickiness",
+        "traefik.backend.loadbalancer.method",
         "traefik.frontend.headers.SSLRedirect",
         "traefik.frontend.rulle",
     ] {

@@ -1,0 +1,189 @@
+//! Load-balancer features of Traefik services end to end, through the real binary and the
+//! fake Engine API: sticky cookies, active health checks, h2c to tasks.
+
+mod support;
+
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use serde_json::Value;
+use support::fake_docker::Swarm;
+use support::hawser::Hawser;
+use support::http::{Reply, get, json, request};
+use support::stack::{Stack, seed_stack_relabelled};
+use support::swarm::set_labels;
+use support::wait::eventually;
+
+const WITHIN: Duration = Duration::from_secs(20);
+
+/// `demo_hello` (two tasks) behind `PathPrefix(/hello/)` with these extra v3 labels.
+async fn hello_with(labels: &'static [(&'static str, &'static str)]) -> (Stack, Hawser) {
+    let stack = seed_stack_relabelled(&[], |swarm: &mut Swarm, port| {
+        let port = port.to_string();
+        let mut all = vec![
+            ("traefik.http.routers.hello.rule", "PathPrefix(`/hello/`)"),
+            (
+                "traefik.http.services.hello.loadbalancer.server.port",
+                port.as_str(),
+            ),
+            ("traefik.swarm.network", "demo_apps"),
+        ];
+        all.extend_from_slice(labels);
+        set_labels(swarm, "demo_hello", &all);
+    })
+    .await;
+    let hawser = Hawser::start(&["--docker-host", &stack.docker.url()]).await;
+    (stack, hawser)
+}
+
+/// The backend that answered a hello request: `hello-127.0.2.x`.
+fn answered_by(reply: &Reply) -> String {
+    let from = reply.body.rsplit("(from ").next().unwrap_or("");
+    from.trim_end().trim_end_matches(')').to_owned()
+}
+
+fn set_cookie(reply: &Reply) -> Option<String> {
+    reply
+        .headers
+        .get("set-cookie")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Removes the task serving at `ip` from the fake swarm.
+fn remove_task_at(stack: &Stack, ip: &str) {
+    let needle = format!("\"{ip}/");
+    stack.docker.edit(|swarm| {
+        swarm
+            .tasks
+            .retain(|task| !task.to_string().contains(&needle));
+    });
+}
+
+async fn hello_backends(hawser: &Hawser) -> usize {
+    let routes = json(&hawser.admin_url("/api/routes")).await;
+    routes["routes"]
+        .as_array()
+        .and_then(|routes| routes.iter().find(|route| route["name"] == "hello@swarm"))
+        .and_then(|route| route["backends"].as_array())
+        .map_or(0, Vec::len)
+}
+
+/// A sticky cookie pins a client to one task; when that task leaves the table, the client's
+/// next request goes to another task and gets a new cookie naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sticky_cookie_pins_a_client_and_repicks_when_its_task_goes_away() {
+    let (stack, hawser) = hello_with(&[
+        (
+            "traefik.http.services.hello.loadbalancer.sticky.cookie",
+            "true",
+        ),
+        (
+            "traefik.http.services.hello.loadbalancer.sticky.cookie.name",
+            "lane",
+        ),
+        (
+            "traefik.http.services.hello.loadbalancer.sticky.cookie.httpOnly",
+            "true",
+        ),
+        (
+            "traefik.http.services.hello.loadbalancer.sticky.cookie.sameSite",
+            "lax",
+        ),
+        (
+            "traefik.http.services.hello.loadbalancer.sticky.cookie.maxAge",
+            "60",
+        ),
+    ])
+    .await;
+    let first = get(&hawser.url("/hello/world")).await.expect("answer");
+    assert_eq!(first.status, StatusCode::OK);
+    let cookie = set_cookie(&first).expect("a sticky cookie is set");
+    assert!(cookie.starts_with("lane="), "{cookie}");
+    assert!(
+        cookie.ends_with("; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().expect("name=value").to_owned();
+    let pinned = answered_by(&first);
+    for _ in 0..6 {
+        let reply = request(
+            Method::GET,
+            &hawser.url("/hello/world"),
+            &[("cookie", &pair)],
+        )
+        .await
+        .expect("answer");
+        assert_eq!(answered_by(&reply), pinned, "the cookie pins the task");
+        assert_eq!(set_cookie(&reply), None, "already pinned: no new cookie");
+    }
+    // Without the cookie, round-robin goes on as before.
+    let others: Vec<String> = [0, 1]
+        .iter()
+        .map(|_| async { answered_by(&get(&hawser.url("/hello/world")).await.expect("answer")) })
+        .collect::<futures_util::future::JoinAll<_>>()
+        .await;
+    assert!(others.iter().any(|name| *name != pinned), "{others:?}");
+
+    remove_task_at(&stack, pinned.trim_start_matches("hello-"));
+    eventually(WITHIN, "the pinned task leaves the table", || async {
+        (hello_backends(&hawser).await == 1).then_some(())
+    })
+    .await;
+    let moved = request(
+        Method::GET,
+        &hawser.url("/hello/world"),
+        &[("cookie", &pair)],
+    )
+    .await
+    .expect("answer");
+    assert_eq!(moved.status, StatusCode::OK);
+    assert_ne!(answered_by(&moved), pinned);
+    let renewed = set_cookie(&moved).expect("a new cookie for the new task");
+    assert_ne!(renewed.split(';').next(), Some(pair.as_str()));
+}
+
+/// v1's `backend.loadbalancer.stickiness` does the same, with Traefik's default cookie name
+/// when none is given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v1_stickiness_pins_a_client_with_a_default_cookie_name() {
+    let stack = seed_stack_relabelled(&[], |swarm: &mut Swarm, port| {
+        let port = port.to_string();
+        set_labels(
+            swarm,
+            "demo_hello",
+            &[
+                ("traefik.port", port.as_str()),
+                ("traefik.frontend.rule", "PathPrefix:/hello/"),
+                ("traefik.docker.network", "demo_apps"),
+                ("traefik.backend.loadbalancer.stickiness", "true"),
+            ],
+        );
+    })
+    .await;
+    let hawser = Hawser::start(&["--docker-host", &stack.docker.url()]).await;
+    let first = get(&hawser.url("/hello/world")).await.expect("answer");
+    let cookie = set_cookie(&first).expect("a sticky cookie is set");
+    let (name, _) = cookie.split_once('=').expect("name=value");
+    assert!(
+        name.len() == 6 && name.starts_with('_'),
+        "Traefik's generated name: {cookie}"
+    );
+    let pair = cookie.split(';').next().expect("pair").to_owned();
+    for _ in 0..4 {
+        let reply = request(
+            Method::GET,
+            &hawser.url("/hello/world"),
+            &[("cookie", &pair)],
+        )
+        .await
+        .expect("answer");
+        assert_eq!(answered_by(&reply), answered_by(&first));
+    }
+    let backends: Value = json(&hawser.admin_url("/api/backends")).await;
+    let hello = backends
+        .as_array()
+        .and_then(|list| list.iter().find(|item| item["name"] == "demo_hello"))
+        .expect("the v1 balancer");
+    assert_eq!(hello["sticky"]["path"], "/", "{hello}");
+}
