@@ -187,3 +187,139 @@ async fn v1_stickiness_pins_a_client_with_a_default_cookie_name() {
         .expect("the v1 balancer");
     assert_eq!(hello["sticky"]["path"], "/", "{hello}");
 }
+
+/// The health of each hello backend as `/api/backends` shows it: (address, status, reason).
+async fn hello_health(hawser: &Hawser) -> Vec<(String, String, Value)> {
+    let backends = json(&hawser.admin_url("/api/backends")).await;
+    let hello = backends
+        .as_array()
+        .and_then(|list| list.iter().find(|item| item["name"] == "hello@swarm"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    hello["backends"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|backend| {
+            (
+                backend["address"].as_str().unwrap_or("").to_owned(),
+                backend["health"]["status"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+                backend["health"]["reason"].clone(),
+            )
+        })
+        .collect()
+}
+
+async fn wait_for_health(hawser: &Hawser, address: &str, status: &str) -> Value {
+    eventually(WITHIN, &format!("{address} {status}"), || async {
+        hello_health(hawser)
+            .await
+            .into_iter()
+            .find(|(at, now, _)| at == address && now == status)
+            .map(|(_, _, reason)| reason)
+    })
+    .await
+}
+
+/// A task failing its health check leaves the rotation, and comes back once it passes; with
+/// every task failing, the route answers 503. The API and the metrics say so. A bad label on
+/// another service costs that service alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_health_check_takes_a_task_out_until_it_passes_again() {
+    let (stack, hawser) = hello_with(&[
+        (
+            "traefik.http.services.hello.loadbalancer.healthcheck.path",
+            "/__health",
+        ),
+        (
+            "traefik.http.services.hello.loadbalancer.healthcheck.interval",
+            "100ms",
+        ),
+        (
+            "traefik.http.services.hello.loadbalancer.healthcheck.timeout",
+            "2s",
+        ),
+    ])
+    .await;
+    stack.docker.edit(|swarm| {
+        set_labels(
+            swarm,
+            "demo_ping",
+            &[
+                ("traefik.http.routers.ping.rule", "PathPrefix(`/ping`)"),
+                ("traefik.http.services.ping.loadbalancer.server.port", "80"),
+                (
+                    "traefik.http.services.ping.loadbalancer.sticky.cookie.maxAge",
+                    "abc",
+                ),
+                ("traefik.swarm.network", "demo_apps"),
+            ],
+        );
+    });
+    let (sick, well) = (&stack.hello[0], &stack.hello[1]);
+    let sick_address = sick.address.to_string();
+    let well_address = well.address.to_string();
+    // Passing checks are counted before anything fails.
+    eventually(WITHIN, "a first passing check", || async {
+        let health = hello_health(&hawser).await;
+        (health.len() == 2 && health.iter().all(|(_, status, _)| status == "up")).then_some(())
+    })
+    .await;
+
+    sick.set_health(500);
+    let reason = wait_for_health(&hawser, &sick_address, "down").await;
+    assert_eq!(reason, "GET /__health: status 500");
+    for _ in 0..6 {
+        let reply = get(&hawser.url("/hello/world")).await.expect("answer");
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(answered_by(&reply), well.name, "the failing task is out");
+    }
+    let metrics = support::http::get(&hawser.admin_url("/metrics"))
+        .await
+        .expect("metrics")
+        .body;
+    let healthy_line = metrics
+        .lines()
+        .find(|line| line.starts_with("hawser_backend_healthy{") && line.contains(&sick_address))
+        .unwrap_or_else(|| panic!("no health gauge for {sick_address}:\n{metrics}"));
+    assert!(healthy_line.ends_with(" 0"), "{healthy_line}");
+    assert!(metrics.contains("hawser_backend_health_check_failures_total{"));
+
+    well.set_health(503);
+    wait_for_health(&hawser, &well_address, "down").await;
+    let none = get(&hawser.url("/hello/world")).await.expect("answer");
+    assert_eq!(
+        none.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "no healthy task"
+    );
+
+    sick.set_health(200);
+    well.set_health(200);
+    wait_for_health(&hawser, &sick_address, "up").await;
+    wait_for_health(&hawser, &well_address, "up").await;
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..4 {
+        let reply = get(&hawser.url("/hello/world")).await.expect("answer");
+        seen.insert(answered_by(&reply));
+    }
+    assert_eq!(seen.len(), 2, "both back in rotation: {seen:?}");
+
+    // The ping service with a bad label is skipped alone, naming the label.
+    eventually(WITHIN, "ping skipped for its bad label", || async {
+        let routes = json(&hawser.admin_url("/api/routes")).await;
+        let reason = routes["skipped"]
+            .as_array()?
+            .iter()
+            .find(|entry| entry["service"] == "demo_ping")?["reason"]
+            .as_str()?
+            .to_owned();
+        reason.contains("sticky.cookie.maxAge").then_some(())
+    })
+    .await;
+    let still = get(&hawser.url("/hello/world")).await.expect("answer");
+    assert_eq!(still.status, StatusCode::OK);
+}

@@ -207,22 +207,39 @@ impl Balancer {
 
     /// The next backend in round-robin order, with its position for retries. A backend resting
     /// after a failure is passed over, unless every backend is.
+    /// A backend failing its active health check is never picked: with all of them failing,
+    /// there is none (Traefik's 503).
     pub fn pick(&self) -> Option<(usize, &Backend)> {
-        let position = self
-            .schedule
-            .next_where(|member| !self.is_resting(member))
-            .or_else(|| self.schedule.next())?;
+        let position = if self.settings.health_check.is_some() {
+            self.schedule
+                .next_where(|member| !self.is_unhealthy(member) && !self.is_resting(member))
+                .or_else(|| {
+                    self.schedule
+                        .next_where(|member| !self.is_unhealthy(member))
+                })?
+        } else {
+            self.schedule
+                .next_where(|member| !self.is_resting(member))
+                .or_else(|| self.schedule.next())?
+        };
         Some((position, &self.backends[position]))
     }
 
-    /// The next backend this request has not tried yet, preferring one that is not resting.
+    /// The next backend this request has not tried yet, preferring one that is not resting;
+    /// never one failing its health check.
     pub fn pick_untried(&self, tried: &[usize]) -> Option<(usize, &Backend)> {
-        let untried = |member: usize| !tried.contains(&member);
+        let untried = |member: usize| !tried.contains(&member) && !self.is_unhealthy(member);
         let position = self
             .schedule
             .next_where(|member| untried(member) && !self.is_resting(member))
             .or_else(|| self.schedule.next_where(untried))?;
         Some((position, &self.backends[position]))
+    }
+
+    /// Whether the balancer checks its backends and the one at `position` failed its last
+    /// check.
+    pub fn is_unhealthy(&self, position: usize) -> bool {
+        self.settings.health_check.is_some() && self.backends[position].stats.health.is_down()
     }
 
     /// The backend position the request's sticky cookie names, if the balancer has one.
@@ -235,7 +252,8 @@ impl Balancer {
     pub fn sticky_pick(&self, presented: Option<usize>) -> Option<(usize, &Backend)> {
         let position = presented?;
         let backend = self.backends.get(position)?;
-        (backend.def.weight > 0 && !self.is_resting(position)).then_some((position, backend))
+        let usable = !self.is_resting(position) && !self.is_unhealthy(position);
+        (backend.def.weight > 0 && usable).then_some((position, backend))
     }
 
     /// The `Set-Cookie` value for a response from the backend at `position`, unless the
