@@ -323,3 +323,81 @@ async fn a_failing_health_check_takes_a_task_out_until_it_passes_again() {
     let still = get(&hawser.url("/hello/world")).await.expect("answer");
     assert_eq!(still.status, StatusCode::OK);
 }
+
+/// `server.scheme=h2c`: requests reach an HTTP/2-only task over HTTP/2 with prior knowledge,
+/// on a pooled connection, and its health check speaks h2c too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_h2c_service_is_served_over_http2_to_its_task() {
+    use std::net::Ipv4Addr;
+    use support::backend::{Kind, serve_h2c};
+    use support::swarm::{new_service, new_task};
+
+    let stack = seed_stack_relabelled(&[], |_, _| {}).await;
+    let ip = Ipv4Addr::new(127, 0, 9, 9);
+    let listener = tokio::net::TcpListener::bind((ip, 0)).await.expect("bind");
+    let port = listener.local_addr().expect("address").port().to_string();
+    let backend = serve_h2c(listener, "h2-127.0.9.9", Kind::Hello);
+    stack.docker.edit(|swarm| {
+        let labels = serde_json::json!({
+            "traefik.http.routers.h2.rule": "PathPrefix(`/h2/`)",
+            "traefik.http.routers.h2.middlewares": "strip-h2",
+            "traefik.http.middlewares.strip-h2.stripprefix.prefixes": "/h2",
+            "traefik.http.services.h2.loadbalancer.server.port": port,
+            "traefik.http.services.h2.loadbalancer.server.scheme": "h2c",
+            "traefik.http.services.h2.loadbalancer.healthcheck.path": "/__health",
+            "traefik.http.services.h2.loadbalancer.healthcheck.interval": "100ms",
+            "traefik.swarm.network": "demo_apps",
+        });
+        let service = new_service(swarm, "demo_h2", "h2-id", labels);
+        let mut task = new_task(swarm, "demo_hello", "h2-task", 1, ip);
+        task["ServiceID"] = "h2-id".into();
+        swarm.services.push(service);
+        swarm.tasks.push(task);
+    });
+    let hawser = Hawser::start(&["--docker-host", &stack.docker.url()]).await;
+    let echo = get(&hawser.url("/h2/__echo")).await.expect("answer");
+    assert_eq!(echo.status, StatusCode::OK, "{}", echo.body);
+    let seen: Value = serde_json::from_str(&echo.body).expect("echo JSON");
+    assert_eq!(seen["version"], "HTTP/2.0", "{seen}");
+    let proxy = hawser.url("/");
+    let authority = proxy.trim_start_matches("http://").trim_end_matches('/');
+    assert_eq!(
+        seen["uri"],
+        format!("http://{authority}/__echo"),
+        "the client's host travels as :authority"
+    );
+    for _ in 0..5 {
+        let reply = get(&hawser.url("/h2/world")).await.expect("answer");
+        assert_eq!(reply.body, "Hello, World! (from h2-127.0.9.9)\n");
+    }
+    eventually(WITHIN, "an h2c health check passes", || async {
+        let backends = json(&hawser.admin_url("/api/backends")).await;
+        let h2 = backends
+            .as_array()?
+            .iter()
+            .find(|b| b["name"] == "h2@swarm")?;
+        let health = &h2["backends"][0]["health"];
+        (health["status"] == "up" && health["checks"].as_u64()? >= 1).then_some(())
+    })
+    .await;
+    backend.set_health(500);
+    eventually(WITHIN, "the h2c task fails its check", || async {
+        let reply = get(&hawser.url("/h2/world")).await.ok()?;
+        (reply.status == StatusCode::SERVICE_UNAVAILABLE).then_some(())
+    })
+    .await;
+    let metrics = get(&hawser.admin_url("/metrics"))
+        .await
+        .expect("metrics")
+        .body;
+    let opened: u64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("hawser_upstream_connections_opened_total "))
+        .and_then(|value| value.trim().parse().ok())
+        .expect("connections opened");
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    assert!(
+        opened <= workers,
+        "6 requests over at most one h2c connection per worker: {opened}"
+    );
+}

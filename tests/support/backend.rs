@@ -82,6 +82,15 @@ pub async fn bind_same_port(addresses: &[IpAddr]) -> (u16, Vec<TcpListener>) {
 
 /// Serves `listener` as a backend called `name`.
 pub fn serve(listener: TcpListener, name: &str, kind: Kind) -> Backend {
+    serve_as(listener, name, kind, false)
+}
+
+/// As [`serve`], speaking HTTP/2 only, with prior knowledge (h2c): an HTTP/1.1 request fails.
+pub fn serve_h2c(listener: TcpListener, name: &str, kind: Kind) -> Backend {
+    serve_as(listener, name, kind, true)
+}
+
+fn serve_as(listener: TcpListener, name: &str, kind: Kind, h2c: bool) -> Backend {
     let address = listener.local_addr().expect("address");
     let hits = Arc::new(AtomicUsize::new(0));
     let slow_started = Arc::new(Notify::new());
@@ -104,6 +113,13 @@ pub fn serve(listener: TcpListener, name: &str, kind: Kind) -> Backend {
                     let context = context.clone();
                     async move { Ok::<_, Infallible>(context.answer(request).await) }
                 });
+                if h2c {
+                    let executor = hyper_util::rt::TokioExecutor::new();
+                    let _ = hyper::server::conn::http2::Builder::new(executor)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                    return;
+                }
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
                     .with_upgrades()

@@ -14,7 +14,7 @@ use super::rule::parse_rule;
 use super::toml_string;
 use super::values::{bool_or_default, int_or_default, parse_port, strict_bool, warn_once};
 use crate::routing::SkipReason;
-use crate::routing::load_balancer::BalancerSettings;
+use crate::routing::load_balancer::{BalancerSettings, Scheme};
 use crate::routing::middleware::MiddlewareDef;
 use crate::routing::rule::Rule;
 
@@ -225,11 +225,13 @@ impl<'a> Parser<'a> {
                 });
             }
         };
-        if let Some((label, value)) = self.lookup(segment, Property::Protocol) {
+        let protocol = self.lookup(segment, Property::Protocol);
+        let h2c = protocol.is_some_and(|(_, value)| value.trim().eq_ignore_ascii_case("h2c"));
+        if let Some((label, value)) = protocol.filter(|_| !h2c) {
             if !value.trim().eq_ignore_ascii_case("http") {
                 return Err(SkipReason::Unsupported {
                     label: label.to_owned(),
-                    what: format!("backend protocol {value:?} (only http)"),
+                    what: format!("backend protocol {value:?} (only http and h2c)"),
                 });
             }
         }
@@ -316,7 +318,10 @@ impl<'a> Parser<'a> {
         let frontend = self.feature_labels(segment, Property::Frontend, "frontend.");
         let middlewares = frontend_middlewares(&route_name, &frontend, &mut self.warnings)?;
         let backend_labels = self.feature_labels(segment, Property::Balancer, "backend.");
-        let balancer = balancer_settings(&backend_labels, &mut self.warnings);
+        let mut balancer = balancer_settings(&backend_labels, &mut self.warnings);
+        if h2c {
+            balancer.scheme = Scheme::H2c;
+        }
         Ok(RouteLabels {
             middlewares,
             balancer,

@@ -301,6 +301,16 @@ fn non_http_backends_are_refused() {
         ("traefik.protocol", "http"),
     ]);
     assert!(http.result.is_ok());
+    let h2c = parse(&[
+        ("traefik.port", "80"),
+        ("traefik.frontend.rule", "Path: /"),
+        ("traefik.protocol", "H2C"),
+    ]);
+    let routes = h2c.result.expect("h2c is served").routes;
+    assert_eq!(
+        routes[0].balancer.scheme,
+        crate::routing::load_balancer::Scheme::H2c
+    );
 }
 
 #[test]

@@ -110,10 +110,8 @@ fn read_load_balancer(options: &Options<'_>, name: &str) -> Result<LoadBalancerL
         return Err(unsupported("serverstransport", "a servers transport"));
     }
     let scheme = Scheme::from_options(options, "server.scheme")?;
-    match scheme {
-        Scheme::Http => {}
-        Scheme::H2c => return Err(unsupported("server.scheme", "h2c (HTTP/2) to backends")),
-        Scheme::Https => return Err(unsupported("server.scheme", "TLS to backends")),
+    if scheme == Scheme::Https {
+        return Err(unsupported("server.scheme", "TLS to backends"));
     }
     let port = match options.string("server.port") {
         None => None,
