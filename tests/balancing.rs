@@ -401,3 +401,45 @@ async fn an_h2c_service_is_served_over_http2_to_its_task() {
         "6 requests over at most one h2c connection per worker: {opened}"
     );
 }
+
+/// A weighted service's own sticky cookie (`weighted.sticky.cookie`) pins across the tasks of
+/// the services it balances over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weighted_services_sticky_cookie_pins_a_client() {
+    let (_stack, hawser) = hello_with(&[
+        ("traefik.http.routers.hello.service", "canary"),
+        (
+            "traefik.http.services.canary.weighted.services[0].name",
+            "hello",
+        ),
+        (
+            "traefik.http.services.canary.weighted.services[0].weight",
+            "1",
+        ),
+        (
+            "traefik.http.services.canary.weighted.sticky.cookie.name",
+            "wlane",
+        ),
+        (
+            "traefik.http.services.canary.weighted.sticky.cookie.secure",
+            "true",
+        ),
+    ])
+    .await;
+    let first = get(&hawser.url("/hello/world")).await.expect("answer");
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let cookie = set_cookie(&first).expect("the weighted service's cookie");
+    assert!(cookie.starts_with("wlane="), "{cookie}");
+    assert!(cookie.ends_with("; Path=/; Secure"), "{cookie}");
+    let pair = cookie.split(';').next().expect("pair").to_owned();
+    for _ in 0..4 {
+        let reply = request(
+            Method::GET,
+            &hawser.url("/hello/world"),
+            &[("cookie", &pair)],
+        )
+        .await
+        .expect("answer");
+        assert_eq!(answered_by(&reply), answered_by(&first));
+    }
+}
