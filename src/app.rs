@@ -78,6 +78,10 @@ pub async fn run(settings: Settings) -> Result<(), AppError> {
         state.clone(),
         shutdown.clone(),
     ));
+    tokio::spawn(proxy::health_check::follow_tables(
+        state.clone(),
+        shutdown.clone(),
+    ));
     tls.spawn(&shutdown);
     if let Some(manager) = tls.acme.clone() {
         let resolvers = settings.tls.resolvers.iter().map(|r| r.name.clone());

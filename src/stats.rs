@@ -9,6 +9,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
+#[path = "stats_health.rs"]
+pub mod health;
+
+pub use health::ActiveHealth;
+
 /// Upper bounds of the latency histogram buckets, in seconds (Prometheus `le`).
 pub const LATENCY_BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
@@ -39,6 +44,8 @@ pub struct BackendStats {
     pub server_errors: AtomicU64,
     /// Exponentially weighted moving average of response time, in microseconds.
     pub latency_ewma_micros: AtomicU64,
+    /// What its balancer's active health check last found, if it has one.
+    pub health: ActiveHealth,
 }
 
 /// A fixed-bucket latency histogram.

@@ -71,6 +71,19 @@ struct BackendView<'a> {
     failures: u64,
     server_errors: u64,
     latency_ms: Option<f64>,
+    /// Set when the balancer has an active health check.
+    health: Option<HealthView>,
+}
+
+/// What the balancer's active health check last found for a backend.
+#[derive(Serialize)]
+struct HealthView {
+    /// `up` (in rotation, including before the first check) or `down`.
+    status: &'static str,
+    /// Why the last check failed, while it is down.
+    reason: Option<String>,
+    checks: u64,
+    failed_checks: u64,
 }
 
 #[derive(Serialize)]
@@ -177,11 +190,14 @@ fn backend_views(balancer: &Balancer) -> Vec<BackendView<'_>> {
         .backends
         .iter()
         .enumerate()
-        .map(|(position, backend)| backend_view(backend, balancer.is_resting(position)))
+        .map(|(position, backend)| {
+            let checked = balancer.settings.health_check.is_some();
+            backend_view(backend, balancer.is_resting(position), checked)
+        })
         .collect()
 }
 
-fn backend_view(backend: &Backend, resting: bool) -> BackendView<'_> {
+fn backend_view(backend: &Backend, resting: bool, checked: bool) -> BackendView<'_> {
     let def = &backend.def;
     let stats = &backend.stats;
     let latency = stats.latency_ewma_micros.load(Ordering::Relaxed);
@@ -199,6 +215,12 @@ fn backend_view(backend: &Backend, resting: bool) -> BackendView<'_> {
         failures: stats.failures.load(Ordering::Relaxed),
         server_errors: stats.server_errors.load(Ordering::Relaxed),
         latency_ms: (latency > 0).then(|| latency as f64 / 1000.0),
+        health: checked.then(|| HealthView {
+            status: if stats.health.is_down() { "down" } else { "up" },
+            reason: stats.health.reason(),
+            checks: stats.health.checks(),
+            failed_checks: stats.health.failed_checks(),
+        }),
     }
 }
 

@@ -128,6 +128,9 @@ impl Collector for StateCollector {
         let mut up = Vec::new();
         let mut attempts = Vec::new();
         let mut failures = Vec::new();
+        let mut healthy = Vec::new();
+        let mut checks = Vec::new();
+        let mut failed_checks = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for route in table.routes() {
             if !seen.insert(route.balancer.name.as_str()) {
@@ -142,7 +145,13 @@ impl Collector for StateCollector {
                 let stats = &backend.stats;
                 up.push((labels.clone(), i64::from(stats.is_up())));
                 attempts.push((labels.clone(), stats.requests.load(Ordering::Relaxed)));
-                failures.push((labels, stats.failures.load(Ordering::Relaxed)));
+                failures.push((labels.clone(), stats.failures.load(Ordering::Relaxed)));
+                if route.balancer.settings.health_check.is_some() {
+                    let health = &stats.health;
+                    healthy.push((labels.clone(), i64::from(!health.is_down())));
+                    checks.push((labels.clone(), health.checks()));
+                    failed_checks.push((labels, health.failed_checks()));
+                }
             }
         }
         gauges(
@@ -162,6 +171,24 @@ impl Collector for StateCollector {
             "backend_failures",
             "Attempts that got no response (refused, reset, timed out)",
             &failures,
+        )?;
+        gauges(
+            &mut encoder,
+            "backend_healthy",
+            "0 while the backend fails its balancer's active health check",
+            &healthy,
+        )?;
+        counters(
+            &mut encoder,
+            "backend_health_checks",
+            "Active health checks of the backend",
+            &checks,
+        )?;
+        counters(
+            &mut encoder,
+            "backend_health_check_failures",
+            "Active health checks the backend failed",
+            &failed_checks,
         )?;
         let total_attempts = attempts.iter().map(|(_, count)| count).sum();
         let opened = state.traffic.upstream_connections_opened.total();

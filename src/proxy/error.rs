@@ -56,7 +56,7 @@ impl ProxyError {
         let text = match self {
             ProxyError::NoRoute => "404 page not found\n",
             ProxyError::NoBackend { .. } => {
-                "503 Service Unavailable: no running task for this route\n"
+                "503 Service Unavailable: no running, healthy task for this route\n"
             }
             ProxyError::BadGateway { .. } => "502 Bad Gateway\n",
             ProxyError::GatewayTimeout { .. } => "504 Gateway Timeout\n",

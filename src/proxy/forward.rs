@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use http::header::HOST;
+use http::header::{HOST, SET_COOKIE};
 use http::{HeaderMap, Method, Request, Response, Uri, Version};
 use http_body::Body;
 use smallvec::SmallVec;
@@ -29,8 +29,10 @@ use tracing::debug;
 
 use super::ProxySettings;
 use super::error::ProxyError;
-use super::pool::{ConnectionPool, PooledBody};
+use super::pool::{ConnectError, ConnectionPool, PooledBody};
+use super::pool_h2::H2Failure;
 use super::request_body::{BodyError, RequestBody, client_fault};
+use crate::routing::load_balancer::Scheme;
 use crate::routing::middleware::Retry;
 use crate::routing::{Backend, Balancer, Route};
 use crate::stats::Traffic;
@@ -148,9 +150,13 @@ impl Upstream {
         set_host: bool,
         policy: Option<&RetryPolicy>,
     ) -> Result<Answered<'b>, ProxyError> {
-        let (mut position, mut backend) = balancer.pick().ok_or_else(|| ProxyError::NoBackend {
-            route: name.to_owned(),
-        })?;
+        let presented = balancer.sticky_presented(request.headers());
+        let (mut position, mut backend) = balancer
+            .sticky_pick(presented)
+            .or_else(|| balancer.pick())
+            .ok_or_else(|| ProxyError::NoBackend {
+                route: name.to_owned(),
+            })?;
         let replay = Replay::of(&request, self.may_retry(balancer, policy), policy);
         let method = request.method().clone();
         let mut pending = Some(request);
@@ -181,42 +187,51 @@ impl Upstream {
                         .timeout
                         .is_none_or(|timeout| started.elapsed() < timeout)
             };
-            let outcome =
-                match tokio::time::timeout(self.response_timeout, self.attempt(backend, request))
-                    .await
-                {
-                    Ok(Ok(response)) => {
-                        let status = response.status().as_u16();
-                        backend
-                            .stats
-                            .record_response(status, attempt_started.elapsed());
-                        let retry_status = policy.filter(|policy| {
-                            may_retry_more(policy) && policy.0.retries_status(&method, status)
-                        });
-                        match (retry_status, &replay) {
-                            (Some(_), Some(replay)) => {
-                                pending = Some(replay.request());
-                                Outcome::Status(status)
+            let outcome = match tokio::time::timeout(
+                self.response_timeout,
+                self.attempt(backend, balancer.settings.scheme, request),
+            )
+            .await
+            {
+                Ok(Ok(response)) => {
+                    let status = response.status().as_u16();
+                    backend
+                        .stats
+                        .record_response(status, attempt_started.elapsed());
+                    let retry_status = policy.filter(|policy| {
+                        may_retry_more(policy) && policy.0.retries_status(&method, status)
+                    });
+                    match (retry_status, &replay) {
+                        (Some(_), Some(replay)) => {
+                            pending = Some(replay.request());
+                            Outcome::Status(status)
+                        }
+                        _ => {
+                            let mut response = response;
+                            // Set once the backend that answers is known.
+                            if let Some(cookie) = balancer.sticky_cookie(presented, position) {
+                                response.headers_mut().append(SET_COOKIE, cookie);
                             }
-                            _ => return Ok(Answered { response, backend }),
+                            return Ok(Answered { response, backend });
                         }
                     }
-                    Ok(Err((Failure::ClientBody(error), _))) => return Err(error),
-                    Ok(Err((failure, unsent))) => {
-                        pending = unsent.or_else(|| {
-                            replay
-                                .as_ref()
-                                .filter(|replay| replay.after_failure)
-                                .map(Replay::request)
-                        });
-                        backend.stats.record_failure(failure.costs_time());
-                        Outcome::Failed(failure)
-                    }
-                    Err(_) => {
-                        backend.stats.record_failure(true);
-                        Outcome::Failed(Failure::Timeout)
-                    }
-                };
+                }
+                Ok(Err((Failure::ClientBody(error), _))) => return Err(error),
+                Ok(Err((failure, unsent))) => {
+                    pending = unsent.or_else(|| {
+                        replay
+                            .as_ref()
+                            .filter(|replay| replay.after_failure)
+                            .map(Replay::request)
+                    });
+                    backend.stats.record_failure(failure.costs_time());
+                    Outcome::Failed(failure)
+                }
+                Err(_) => {
+                    backend.stats.record_failure(true);
+                    Outcome::Failed(Failure::Timeout)
+                }
+            };
             tried.push(position);
             let next = match policy {
                 Some(policy) => {
@@ -309,20 +324,31 @@ impl Upstream {
     async fn attempt(
         &self,
         backend: &Backend,
+        scheme: Scheme,
         request: Request<RequestBody>,
     ) -> Result<Response<PooledBody>, (Failure, Option<Request<RequestBody>>)> {
-        let checkout = match self.pool.checkout(backend.def.address).await {
-            Ok(checkout) => checkout,
-            Err(err) => {
-                let refused = matches!(err, super::pool::ConnectError::Refused(_));
-                let failure = Failure::Unsent {
-                    reason: err.to_string(),
-                    refused,
-                };
-                return Err((failure, Some(request)));
-            }
+        let unsent = |err: ConnectError, request| {
+            let refused = matches!(err, ConnectError::Refused(_));
+            let failure = Failure::Unsent {
+                reason: err.to_string(),
+                refused,
+            };
+            (failure, Some(request))
         };
-        checkout.send(request, &self.pool).await.map_err(|err| {
+        let sent = if scheme == Scheme::H2c {
+            match self.pool.h2().send(backend.def.address, request).await {
+                Ok(response) => Ok(response),
+                Err(H2Failure::Connect(err, request)) => return Err(unsent(err, request)),
+                Err(H2Failure::Send(err)) => Err(err),
+            }
+        } else {
+            let checkout = match self.pool.checkout(backend.def.address).await {
+                Ok(checkout) => checkout,
+                Err(err) => return Err(unsent(err, request)),
+            };
+            checkout.send(request, &self.pool).await
+        };
+        sent.map_err(|err| {
             let reason = error_chain(&err.error);
             if let Some(fault) = client_fault(&err.error) {
                 let error = match fault {

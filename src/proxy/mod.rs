@@ -12,7 +12,10 @@
 //! - [`middleware`] runs the route's middlewares around forwarding;
 //! - [`upgrade`] splices WebSocket connections once the backend switched protocols;
 //! - [`forward`] sends the request to the route's balancer, retrying on another backend when
-//!   that is safe, over [`pool`]'s keep-alive connections;
+//!   that is safe, over [`pool`]'s keep-alive connections ([`pool_h2`]'s multiplexed ones for
+//!   h2c backends);
+//! - [`health_check`] runs each balancer's active health checks beside the requests, which
+//!   only read their outcome;
 //! - [`body`] is the response body streamed back to the client, [`request_body`] the one
 //!   sent to a backend.
 
@@ -22,9 +25,11 @@ pub mod error;
 pub mod forward;
 pub mod handler;
 pub mod headers;
+pub mod health_check;
 pub mod limits;
 pub mod middleware;
 pub mod pool;
+pub mod pool_h2;
 pub mod redirect;
 pub mod request_body;
 pub mod server;

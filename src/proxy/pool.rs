@@ -27,6 +27,7 @@ use tokio::sync::oneshot;
 use tracing::debug;
 
 use super::BUFFER_LIMIT;
+use super::pool_h2::H2Connections;
 use super::request_body::RequestBody;
 use crate::stats::Traffic;
 
@@ -38,6 +39,8 @@ pub struct ConnectionPool {
     /// Where opened connections are counted, in this worker's slot.
     traffic: Arc<Traffic>,
     worker: usize,
+    /// This worker's h2c connections, for balancers that speak HTTP/2 to their backends.
+    h2: H2Connections,
 }
 
 /// One backend address's connections, as seen by one worker.
@@ -99,9 +102,15 @@ impl ConnectionPool {
             connect_timeout,
             idle_timeout,
             max_per_backend: max_per_backend.max(1),
+            h2: H2Connections::new(connect_timeout, traffic.clone(), worker),
             traffic,
             worker,
         })
+    }
+
+    /// The h2c side of the pool.
+    pub fn h2(&self) -> &H2Connections {
+        &self.h2
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<SocketAddr, Connections>> {
@@ -310,6 +319,11 @@ pub struct PooledBody {
 }
 
 impl PooledBody {
+    /// A body whose connection goes back nowhere (an h2c stream: the connection is shared).
+    pub fn unpooled(body: Incoming) -> Self {
+        PooledBody { body, home: None }
+    }
+
     fn release(&mut self) {
         if let Some((sender, address, pool)) = self.home.take() {
             pool.put(address, sender);

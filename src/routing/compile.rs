@@ -271,13 +271,25 @@ fn compile_swarm_service(
                     route.port,
                     route.weight,
                 );
-                compiled
+                let balancer = compiled
                     .spec
                     .balancers
                     .entry(route.backend.clone())
-                    .or_default()
-                    .backends
-                    .extend(backends);
+                    .or_insert_with(|| BalancerDef {
+                        backends: Vec::new(),
+                        settings: route.balancer.clone(),
+                    });
+                if balancer.settings != route.balancer {
+                    compiled.spec.warnings.push(ServiceWarning {
+                        service: service.name.clone(),
+                        message: format!(
+                            "backend {} is shared with a service whose stickiness or health \
+                             check differs; the first service's (by name) apply",
+                            route.backend
+                        ),
+                    });
+                }
+                balancer.backends.extend(backends);
                 report.routes.push(name.clone());
                 compiled.spec.routes.push(RouteDef {
                     name,

@@ -126,7 +126,7 @@ impl StickyCookie {
 }
 
 /// RFC 2616 token characters are kept; anything else becomes `_`.
-fn sanitize_cookie_name(name: &str) -> String {
+pub fn sanitize_cookie_name(name: &str) -> String {
     name.chars()
         .map(|ch| {
             let token = ch.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(ch);

@@ -12,7 +12,8 @@
 //!   `query` how a `Query` matcher reads the query string;
 //! - [`middleware`] holds each middleware's configuration and, for those that need only the
 //!   request, its logic; [`options`] reads an object's labels the way Traefik does;
-//!   [`load_balancer`] and [`tls`] are what a balancer or a route asks for besides matching;
+//!   [`load_balancer`] and [`tls`] are what a balancer or a route asks for besides matching,
+//!   and [`sticky`] how a sticky cookie names a backend;
 //! - [`network`] chooses which network a service's tasks are reached on;
 //! - [`entry_points`] names the proxy's entry points and decides which each route is served on;
 //! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`] (the plain data of [`spec`]),
@@ -42,6 +43,7 @@ mod query;
 pub mod report;
 pub mod rule;
 pub mod spec;
+pub mod sticky;
 pub mod table;
 pub mod tls;
 pub mod traefik_v1;

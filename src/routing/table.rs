@@ -9,14 +9,15 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use http::HeaderValue;
 use http::uri::Authority;
+use http::{HeaderMap, HeaderValue};
 
 use super::balance::Schedule;
 use super::index::RouteIndex;
 use super::load_balancer::BalancerSettings;
 use super::rule::RequestView;
 use super::spec::{BackendDef, RouteDef, RoutingSpec};
+use super::sticky::Sticky;
 use crate::stats::{BackendStats, RouteStats, StatsRegistry};
 
 #[derive(Debug)]
@@ -26,6 +27,8 @@ pub struct RoutingTable {
     pub built_at: SystemTime,
     pub spec: RoutingSpec,
     routes: Vec<Arc<Route>>,
+    /// Every balancer of the spec, by name.
+    balancers: Vec<Arc<Balancer>>,
     /// By entry point position (see [`EntryPoints`](super::entry_points::EntryPoints)): the
     /// routes served there.
     indexes: Vec<RouteIndex>,
@@ -49,6 +52,8 @@ pub struct Balancer {
     pub backends: Vec<Backend>,
     /// Scheme, sticky cookie and health check the proxy applies.
     pub settings: BalancerSettings,
+    /// Set when `settings` asks for a sticky cookie.
+    pub sticky: Option<Sticky>,
     schedule: Schedule,
     failure_cooldown: Duration,
 }
@@ -71,6 +76,11 @@ impl RoutingTable {
             .map(|(name, def)| {
                 let mut balancer = Balancer::new(name, &def.backends, spec.failure_cooldown, stats);
                 balancer.settings = def.settings.clone();
+                balancer.sticky = def.settings.sticky.as_ref().map(|cookie| {
+                    let addresses: Vec<SocketAddr> =
+                        def.backends.iter().map(|backend| backend.address).collect();
+                    Sticky::new(cookie, name, def.settings.scheme, &addresses)
+                });
                 (name.as_str(), Arc::new(balancer))
             })
             .collect();
@@ -118,11 +128,14 @@ impl RoutingTable {
                 stats: stats.route(&def.name),
             }));
         }
+        let mut balancers: Vec<Arc<Balancer>> = balancers.into_values().collect();
+        balancers.sort_by(|a, b| a.name.cmp(&b.name));
         RoutingTable {
             generation,
             built_at: SystemTime::now(),
             spec,
             routes,
+            balancers,
             indexes,
         }
     }
@@ -140,6 +153,18 @@ impl RoutingTable {
     /// Routes in priority order.
     pub fn routes(&self) -> &[Arc<Route>] {
         &self.routes
+    }
+
+    /// Every balancer of the spec, by name.
+    pub fn balancers(&self) -> &[Arc<Balancer>] {
+        &self.balancers
+    }
+
+    pub fn balancer(&self, name: &str) -> Option<Arc<Balancer>> {
+        let found = self
+            .balancers
+            .binary_search_by(|b| b.name.as_str().cmp(name));
+        found.ok().map(|position| self.balancers[position].clone())
     }
 }
 
@@ -175,28 +200,69 @@ impl Balancer {
                 .collect(),
             schedule: Schedule::new(&weights),
             settings: BalancerSettings::default(),
+            sticky: None,
             failure_cooldown,
         }
     }
 
     /// The next backend in round-robin order, with its position for retries. A backend resting
     /// after a failure is passed over, unless every backend is.
+    /// A backend failing its active health check is never picked: with all of them failing,
+    /// there is none (Traefik's 503).
     pub fn pick(&self) -> Option<(usize, &Backend)> {
-        let position = self
-            .schedule
-            .next_where(|member| !self.is_resting(member))
-            .or_else(|| self.schedule.next())?;
+        let position = if self.settings.health_check.is_some() {
+            self.schedule
+                .next_where(|member| !self.is_unhealthy(member) && !self.is_resting(member))
+                .or_else(|| {
+                    self.schedule
+                        .next_where(|member| !self.is_unhealthy(member))
+                })?
+        } else {
+            self.schedule
+                .next_where(|member| !self.is_resting(member))
+                .or_else(|| self.schedule.next())?
+        };
         Some((position, &self.backends[position]))
     }
 
-    /// The next backend this request has not tried yet, preferring one that is not resting.
+    /// The next backend this request has not tried yet, preferring one that is not resting;
+    /// never one failing its health check.
     pub fn pick_untried(&self, tried: &[usize]) -> Option<(usize, &Backend)> {
-        let untried = |member: usize| !tried.contains(&member);
+        let untried = |member: usize| !tried.contains(&member) && !self.is_unhealthy(member);
         let position = self
             .schedule
             .next_where(|member| untried(member) && !self.is_resting(member))
             .or_else(|| self.schedule.next_where(untried))?;
         Some((position, &self.backends[position]))
+    }
+
+    /// Whether the balancer checks its backends and the one at `position` failed its last
+    /// check.
+    pub fn is_unhealthy(&self, position: usize) -> bool {
+        self.settings.health_check.is_some() && self.backends[position].stats.health.is_down()
+    }
+
+    /// The backend position the request's sticky cookie names, if the balancer has one.
+    pub fn sticky_presented(&self, headers: &HeaderMap) -> Option<usize> {
+        self.sticky.as_ref()?.presented(headers)
+    }
+
+    /// The backend a sticky cookie named, while it is usable: in rotation and not resting.
+    /// `None` sends the request through [`Balancer::pick`], and the cookie is set anew.
+    pub fn sticky_pick(&self, presented: Option<usize>) -> Option<(usize, &Backend)> {
+        let position = presented?;
+        let backend = self.backends.get(position)?;
+        let usable = !self.is_resting(position) && !self.is_unhealthy(position);
+        (backend.def.weight > 0 && usable).then_some((position, backend))
+    }
+
+    /// The `Set-Cookie` value for a response from the backend at `position`, unless the
+    /// request's cookie named that backend already.
+    pub fn sticky_cookie(&self, presented: Option<usize>, position: usize) -> Option<HeaderValue> {
+        match presented {
+            Some(presented) if presented == position => None,
+            _ => self.sticky.as_ref()?.set_cookie(position),
+        }
     }
 
     /// Whether the backend at `position` got no response less than the cooldown ago (passive

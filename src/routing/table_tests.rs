@@ -296,3 +296,81 @@ fn stats_survive_a_rebuild() {
     let second = RoutingTable::build(spec, 2, &registry);
     assert_eq!(second.routes()[0].stats.total(), 1);
 }
+
+/// [`three_backends`] with an active health check on the balancer.
+fn three_checked_backends() -> RoutingTable {
+    let mut spec = three_backends(Duration::from_secs(3600)).spec.clone();
+    let check = crate::routing::load_balancer::HealthCheck {
+        path: "/health".into(),
+        scheme: None,
+        mode: crate::routing::load_balancer::HealthCheckMode::Http,
+        method: "GET".into(),
+        status: None,
+        port: None,
+        interval: Duration::from_secs(1),
+        unhealthy_interval: Duration::from_secs(1),
+        timeout: Duration::from_secs(1),
+        hostname: None,
+        follow_redirects: true,
+        headers: BTreeMap::new(),
+    };
+    if let Some(balancer) = spec.balancers.get_mut("web") {
+        balancer.settings.health_check = Some(check);
+    }
+    RoutingTable::build(spec, 1, &StatsRegistry::default())
+}
+
+#[test]
+fn a_backend_failing_its_health_check_leaves_rotation_until_it_passes() {
+    let table = three_checked_backends();
+    let balancer = &table.routes()[0].balancer;
+    let position = |pick: Option<(usize, &Backend)>| pick.map(|(position, _)| position);
+    balancer.backends[1]
+        .stats
+        .health
+        .record(Err("status 500".into()));
+    assert!(balancer.is_unhealthy(1));
+    let picked: Vec<_> = (0..4).map(|_| position(balancer.pick())).collect();
+    assert_eq!(picked, vec![Some(0), Some(2), Some(0), Some(2)]);
+    assert_eq!(
+        position(balancer.pick_untried(&[0, 2])),
+        None,
+        "a retry never goes to an unhealthy backend"
+    );
+    // Resting and unhealthy: a resting healthy backend is still better than none.
+    balancer.backends[0].stats.record_failure(true);
+    let picked: Vec<_> = (0..2).map(|_| position(balancer.pick())).collect();
+    assert_eq!(picked, vec![Some(2), Some(2)]);
+    balancer.backends[2].stats.record_failure(true);
+    assert!(matches!(position(balancer.pick()), Some(0 | 2)));
+    balancer.backends[0]
+        .stats
+        .health
+        .record(Err("timed out".into()));
+    balancer.backends[2]
+        .stats
+        .health
+        .record(Err("timed out".into()));
+    assert_eq!(
+        position(balancer.pick()),
+        None,
+        "none healthy: no backend (503)"
+    );
+    balancer.backends[1].stats.health.record(Ok(()));
+    assert_eq!(position(balancer.pick()), Some(1), "back once it passes");
+}
+
+#[test]
+fn health_state_counts_only_where_a_balancer_checks() {
+    let table = three_backends(Duration::from_secs(3600));
+    let balancer = &table.routes()[0].balancer;
+    balancer.backends[0]
+        .stats
+        .health
+        .record(Err("stale".into()));
+    assert!(
+        !balancer.is_unhealthy(0),
+        "no health check: never unhealthy"
+    );
+    assert_eq!(balancer.pick().map(|(position, _)| position), Some(0));
+}

@@ -3,13 +3,14 @@
 //! Each answers like the seed's services (`Hello, <Name>! (from <name>)` or `Pong from
 //! <name>`), plus test endpoints under `/__`: `echo` and anything below `/__echo/` (request
 //! line and headers as JSON), `slow?ms=N`, `download?bytes=N`, `upload` (counts the body) and
-//! `ws` (WebSocket echo).
+//! `ws` (WebSocket echo) and `health` (answers with [`Backend::set_health`]'s status, 200 at
+//! first).
 
 use std::convert::Infallible;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -38,6 +39,8 @@ pub struct Backend {
     pub hits: Arc<AtomicUsize>,
     /// Notified when a `/__slow` request has arrived.
     pub slow_started: Arc<Notify>,
+    /// The status `/__health` answers with.
+    health: Arc<AtomicU16>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -50,6 +53,11 @@ impl Drop for Backend {
 impl Backend {
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
+    }
+
+    /// What `/__health` answers from now on.
+    pub fn set_health(&self, status: u16) {
+        self.health.store(status, Ordering::SeqCst);
     }
 }
 
@@ -74,14 +82,25 @@ pub async fn bind_same_port(addresses: &[IpAddr]) -> (u16, Vec<TcpListener>) {
 
 /// Serves `listener` as a backend called `name`.
 pub fn serve(listener: TcpListener, name: &str, kind: Kind) -> Backend {
+    serve_as(listener, name, kind, false)
+}
+
+/// As [`serve`], speaking HTTP/2 only, with prior knowledge (h2c): an HTTP/1.1 request fails.
+pub fn serve_h2c(listener: TcpListener, name: &str, kind: Kind) -> Backend {
+    serve_as(listener, name, kind, true)
+}
+
+fn serve_as(listener: TcpListener, name: &str, kind: Kind, h2c: bool) -> Backend {
     let address = listener.local_addr().expect("address");
     let hits = Arc::new(AtomicUsize::new(0));
     let slow_started = Arc::new(Notify::new());
+    let health = Arc::new(AtomicU16::new(200));
     let context = Arc::new(Context {
         name: name.to_owned(),
         kind,
         hits: hits.clone(),
         slow_started: slow_started.clone(),
+        health: health.clone(),
     });
     let server = tokio::spawn(async move {
         loop {
@@ -94,6 +113,13 @@ pub fn serve(listener: TcpListener, name: &str, kind: Kind) -> Backend {
                     let context = context.clone();
                     async move { Ok::<_, Infallible>(context.answer(request).await) }
                 });
+                if h2c {
+                    let executor = hyper_util::rt::TokioExecutor::new();
+                    let _ = hyper::server::conn::http2::Builder::new(executor)
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                    return;
+                }
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
                     .with_upgrades()
@@ -106,6 +132,7 @@ pub fn serve(listener: TcpListener, name: &str, kind: Kind) -> Backend {
         name: name.to_owned(),
         hits,
         slow_started,
+        health,
         server,
     }
 }
@@ -121,6 +148,7 @@ struct Context {
     kind: Kind,
     hits: Arc<AtomicUsize>,
     slow_started: Arc<Notify>,
+    health: Arc<AtomicU16>,
 }
 
 type Body = BoxBody<Bytes, io::Error>;
@@ -169,6 +197,11 @@ impl Context {
                 text(StatusCode::OK, format!("{total}\n"))
             }
             "/__ws" => websocket(&mut request),
+            "/__health" => {
+                let status = StatusCode::from_u16(self.health.load(Ordering::SeqCst))
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                text(status, format!("{status} from {}\n", self.name))
+            }
             _ => match self.kind {
                 Kind::Hello => {
                     let name = path.rsplit('/').next().unwrap_or("");

@@ -491,9 +491,17 @@
       label = task.state === task.desired_state || task.desired_state === "running" ? task.state : `${task.state} → ${task.desired_state}`;
       tone = task.serving ? "ok" : ["failed", "rejected", "orphaned"].includes(task.state) ? "bad" : "warn";
     }
+    // A task failing its balancer's active health check is out of rotation whatever Swarm says.
+    const unhealthy = Boolean(backend && backend.health && backend.health.status === "down");
+    if (unhealthy) {
+      label = "unhealthy";
+      tone = "bad";
+    }
     setText(stateNode, label);
     stateNode.className = `state ${tone}`;
+    setTitle(stateNode, unhealthy ? `health check: ${backend.health.reason || "failed"}` : null);
     setData(tr, "state", task ? task.state : null);
+    setData(tr, "health", backend && backend.health ? backend.health.status : null);
     toggleClass(tr, "idle", !backend);
 
     if (backend) {

@@ -7,12 +7,14 @@
 
 use std::collections::BTreeMap;
 
+use super::backend::balancer_settings;
 use super::middlewares::{FrontendLabel, frontend_middlewares};
 use super::properties::{Property, classify, is_segment_property};
 use super::rule::parse_rule;
 use super::toml_string;
 use super::values::{bool_or_default, int_or_default, parse_port, strict_bool, warn_once};
 use crate::routing::SkipReason;
+use crate::routing::load_balancer::{BalancerSettings, Scheme};
 use crate::routing::middleware::MiddlewareDef;
 use crate::routing::rule::Rule;
 
@@ -41,6 +43,8 @@ pub struct RouteLabels {
     pub port: u16,
     /// The frontend's features as middlewares, outermost first.
     pub middlewares: Vec<MiddlewareDef>,
+    /// Stickiness and health checks from `backend.*` labels.
+    pub balancer: BalancerSettings,
     /// Entry point names; empty means the default ones.
     pub entry_points: Vec<String>,
 }
@@ -221,11 +225,13 @@ impl<'a> Parser<'a> {
                 });
             }
         };
-        if let Some((label, value)) = self.lookup(segment, Property::Protocol) {
+        let protocol = self.lookup(segment, Property::Protocol);
+        let h2c = protocol.is_some_and(|(_, value)| value.trim().eq_ignore_ascii_case("h2c"));
+        if let Some((label, value)) = protocol.filter(|_| !h2c) {
             if !value.trim().eq_ignore_ascii_case("http") {
                 return Err(SkipReason::Unsupported {
                     label: label.to_owned(),
-                    what: format!("backend protocol {value:?} (only http)"),
+                    what: format!("backend protocol {value:?} (only http and h2c)"),
                 });
             }
         }
@@ -309,10 +315,16 @@ impl<'a> Parser<'a> {
             Some(segment) => format!("{service_name}/{segment}"),
             None => service_name.to_owned(),
         };
-        let frontend = self.frontend_labels(segment);
+        let frontend = self.feature_labels(segment, Property::Frontend, "frontend.");
         let middlewares = frontend_middlewares(&route_name, &frontend, &mut self.warnings)?;
+        let backend_labels = self.feature_labels(segment, Property::Balancer, "backend.");
+        let mut balancer = balancer_settings(&backend_labels, &mut self.warnings);
+        if h2c {
+            balancer.scheme = Scheme::H2c;
+        }
         Ok(RouteLabels {
             middlewares,
+            balancer,
             segment: segment.map(str::to_owned),
             rule_text,
             rule,
@@ -325,15 +337,20 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// The frontend-feature labels of a route: the segment's own, and the unsegmented ones
-    /// it does not set itself (Traefik's `mergeDefault`).
-    fn frontend_labels(&self, segment: Option<&str>) -> Vec<FrontendLabel<'a>> {
+    /// A route's labels of one kind (keys after `prefix`): the segment's own, and the
+    /// unsegmented ones it does not set itself (Traefik's `mergeDefault`).
+    fn feature_labels(
+        &self,
+        segment: Option<&str>,
+        property: Property,
+        prefix: &str,
+    ) -> Vec<FrontendLabel<'a>> {
         let own: &[Labelled<'a>] = segment
             .and_then(|name| self.segments.get(name))
             .map_or(&[], Vec::as_slice);
         let frontend = |labelled: &Labelled<'a>| {
-            let key = labelled.key.strip_prefix("frontend.")?;
-            (labelled.property == Property::Frontend).then_some(FrontendLabel {
+            let key = labelled.key.strip_prefix(prefix)?;
+            (labelled.property == property).then_some(FrontendLabel {
                 key,
                 label: labelled.label,
                 value: labelled.value,

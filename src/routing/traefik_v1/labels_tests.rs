@@ -301,6 +301,16 @@ fn non_http_backends_are_refused() {
         ("traefik.protocol", "http"),
     ]);
     assert!(http.result.is_ok());
+    let h2c = parse(&[
+        ("traefik.port", "80"),
+        ("traefik.frontend.rule", "Path: /"),
+        ("traefik.protocol", "H2C"),
+    ]);
+    let routes = h2c.result.expect("h2c is served").routes;
+    assert_eq!(
+        routes[0].balancer.scheme,
+        crate::routing::load_balancer::Scheme::H2c
+    );
 }
 
 #[test]
@@ -309,7 +319,7 @@ fn ignored_and_unknown_labels_are_warnings_only() {
         ("traefik.port", "80"),
         ("traefik.frontend.rule", "Path: /"),
         ("traefik.tags", "public"),
-        ("traefik.backend.loadbalancer.stickiness", "true"),
+        ("traefik.backend.loadbalancer.method", "drr"),
         ("traefik.frontend.headers.SSLRedirect", "true"),
         ("traefik.frontend.rulle", "Path: /typo"),
         ("other.label", "not ours"),
@@ -318,7 +328,7 @@ fn ignored_and_unknown_labels_are_warnings_only() {
     let warnings = outcome.warnings.join("\n");
     for label in [
         "traefik.tags",
-        "traefik.backend.loadbalancer.stickiness",
+        "traefik.backend.loadbalancer.method",
         "traefik.frontend.headers.SSLRedirect",
         "traefik.frontend.rulle",
     ] {

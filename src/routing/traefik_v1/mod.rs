@@ -2,6 +2,7 @@
 //! dialect-neutral rule model; its frontend features (`frontend.headers.*`,
 //! `frontend.auth.basic.*`...) become the same middlewares v2/v3 labels configure.
 
+mod backend;
 mod labels;
 mod matchers;
 mod middlewares;

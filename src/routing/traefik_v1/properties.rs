@@ -16,6 +16,8 @@ pub(super) enum Property {
     Priority,
     PassHostHeader,
     EntryPoints,
+    /// A backend label that shapes the balancer: stickiness, health checks.
+    Balancer,
     /// A frontend feature run as a middleware (`frontend.headers.*`, `frontend.auth.basic.*`...).
     Frontend,
     /// Understood, not implemented, and safe to leave out: a warning.
@@ -54,6 +56,12 @@ pub(super) fn classify(key: &str) -> Property {
             || key.starts_with("frontend.rateLimit.") =>
         {
             Frontend
+        }
+        key if key
+            .strip_prefix("backend.")
+            .is_some_and(super::backend::is_balancer_key) =>
+        {
+            Balancer
         }
         key if key.starts_with("frontend.auth.") => Refused("this kind of authentication"),
         key if key.starts_with("frontend.passTLSClientCert")

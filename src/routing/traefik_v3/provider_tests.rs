@@ -3,6 +3,7 @@
 
 use crate::routing::EntryPoints;
 use crate::routing::compile::tests::Swarm;
+use crate::routing::load_balancer::Scheme;
 use crate::routing::traefik_v3::test_support::{
     Settings, addresses, compile, compile_with, route, route_names, skipped, warnings,
 };
@@ -374,6 +375,24 @@ fn the_label_reference_keys_are_read() {
     );
 }
 
+#[test]
+fn an_h2c_service_is_routed_with_its_scheme() {
+    let compiled = compile(&web(&[
+        (
+            "traefik.http.services.grpc.loadbalancer.server.port",
+            "50051",
+        ),
+        (
+            "traefik.http.services.grpc.loadbalancer.server.scheme",
+            "h2c",
+        ),
+        ("traefik.http.routers.g.rule", "Host(`g`)"),
+    ]));
+    assert_eq!(route_names(&compiled), ["g@swarm"]);
+    let balancer = &compiled.spec.balancers["grpc@swarm"];
+    assert_eq!(balancer.settings.scheme, Scheme::H2c);
+}
+
 /// S15's keys hawser refuses rather than misroute: `server.url` (a fixed server instead of
 /// the tasks), a strategy that does not exist.
 #[test]
@@ -386,7 +405,6 @@ fn what_hawser_does_not_do_skips_that_service_and_its_routers() {
         ),
         ("loadbalancer.strategy", "foobar", "is not wrr"),
         ("loadbalancer.server.scheme", "https", "TLS to backends"),
-        ("loadbalancer.server.scheme", "h2c", "h2c"),
         (
             "loadbalancer.serverstransport",
             "t@file",

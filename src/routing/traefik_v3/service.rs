@@ -4,7 +4,9 @@
 
 use super::labels::Section;
 use crate::routing::SkipReason;
-use crate::routing::load_balancer::{BalancerSettings, HealthCheck, Scheme, StickyCookie};
+use crate::routing::load_balancer::{
+    BalancerSettings, HealthCheck, HealthCheckMode, Scheme, StickyCookie,
+};
 use crate::routing::options::{OptionError, Options, parse_duration};
 
 /// What a service's labels define.
@@ -108,10 +110,8 @@ fn read_load_balancer(options: &Options<'_>, name: &str) -> Result<LoadBalancerL
         return Err(unsupported("serverstransport", "a servers transport"));
     }
     let scheme = Scheme::from_options(options, "server.scheme")?;
-    match scheme {
-        Scheme::Http => {}
-        Scheme::H2c => return Err(unsupported("server.scheme", "h2c (HTTP/2) to backends")),
-        Scheme::Https => return Err(unsupported("server.scheme", "TLS to backends")),
+    if scheme == Scheme::Https {
+        return Err(unsupported("server.scheme", "TLS to backends"));
     }
     let port = match options.string("server.port") {
         None => None,
@@ -183,7 +183,11 @@ fn read_load_balancer(options: &Options<'_>, name: &str) -> Result<LoadBalancerL
     }
     let sticky = read_sticky(options)?;
     let health_check = if options.has("healthcheck") {
-        Some(HealthCheck::from_options(&options.nested("healthcheck"))?)
+        let check = HealthCheck::from_options(&options.nested("healthcheck"))?;
+        unsupported_check(&check).map_or(Some(check), |(key, why)| {
+            options.warn(key, format!("{why}: the service is not health-checked"));
+            None
+        })
     } else {
         None
     };
@@ -199,6 +203,17 @@ fn read_load_balancer(options: &Options<'_>, name: &str) -> Result<LoadBalancerL
     };
     options.finish()?;
     Ok(load_balancer)
+}
+
+/// A check hawser cannot run as Traefik would: the option at fault, and why.
+fn unsupported_check(check: &HealthCheck) -> Option<(&'static str, &'static str)> {
+    if check.mode == HealthCheckMode::Grpc {
+        return Some(("healthcheck.mode", "hawser has no gRPC health checks"));
+    }
+    if check.scheme == Some(Scheme::Https) {
+        return Some(("healthcheck.scheme", "hawser does not check tasks over TLS"));
+    }
+    None
 }
 
 /// `sticky.cookie` turns stickiness on; `sticky=true` alone does not, and `sticky=false` or

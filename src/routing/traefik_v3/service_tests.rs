@@ -130,6 +130,13 @@ fn bad_service_labels_name_the_label() {
             "traefik.http.services.s.loadbalancer.healthcheck.interval",
         ),
         (
+            &[
+                ("loadbalancer.server.port", "80"),
+                ("loadbalancer.sticky.cookie.maxAge", "abc"),
+            ],
+            "traefik.http.services.s.loadbalancer.sticky.cookie.maxAge",
+        ),
+        (
             &[("loadbalancer.responseforwarding.flushinterval", "soon")],
             "traefik.http.services.s.loadbalancer.responseforwarding.flushinterval",
         ),
@@ -154,6 +161,40 @@ fn bad_service_labels_name_the_label() {
         let reason = read.expect_err(label).to_string();
         assert!(reason.contains(label), "{pairs:?}: {reason}");
     }
+}
+
+#[test]
+fn checks_hawser_cannot_run_as_traefik_would_are_left_out_with_a_warning() {
+    for (key, value) in [
+        ("loadbalancer.healthcheck.mode", "grpc"),
+        ("loadbalancer.healthcheck.scheme", "https"),
+    ] {
+        let (read, warnings) = read(&[
+            ("loadbalancer.server.port", "80"),
+            ("loadbalancer.healthcheck.path", "/health"),
+            (key, value),
+        ]);
+        let Ok(ServiceLabels::LoadBalancer(lb)) = read else {
+            panic!("{read:?}")
+        };
+        assert_eq!(lb.settings.health_check, None, "{key}");
+        assert!(
+            warnings
+                .iter()
+                .any(|warning| warning.contains(key) && warning.contains("not health-checked")),
+            "{key}: {warnings:?}"
+        );
+    }
+    let (read, _) = read(&[
+        ("loadbalancer.server.port", "80"),
+        ("loadbalancer.healthcheck.path", "/health"),
+        ("loadbalancer.healthcheck.scheme", "h2c"),
+    ]);
+    let Ok(ServiceLabels::LoadBalancer(lb)) = read else {
+        panic!("{read:?}")
+    };
+    let check = lb.settings.health_check.expect("h2c checks run");
+    assert_eq!(check.scheme, Some(Scheme::H2c));
 }
 
 #[test]
