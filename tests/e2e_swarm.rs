@@ -9,6 +9,11 @@
 //! machines without the lab. One test drives every scenario in order (they share one swarm). It
 //! writes what it measured to target/e2e-report.md, and leaves the stack as it found it: `hello`
 //! at 2 replicas with the default update order, no e2e_* service.
+//!
+//! Scenarios 8 to 12 are faults (a worker's engine stopped, a worker cut off, the manager's
+//! engine restarted, hawser SIGKILLed, 10,000 slowloris connections), each under a steady load
+//! and followed by a full repair; the report ends with their table. `HAWSER_E2E_ONLY=faults`
+//! runs only those, `HAWSER_E2E_ONLY=basic` only the others.
 
 mod support;
 
@@ -16,8 +21,12 @@ use std::time::Instant;
 
 use support::e2e::basic::{hello, spread};
 use support::e2e::changes::{bad_label, removal, restart, rolling};
+use support::e2e::faults::{
+    hawser_killed, leader_engine_restarted, table, worker_cut_off, worker_engine_stopped,
+};
 use support::e2e::lab::{Lab, Outcome};
 use support::e2e::scaling::scaling;
+use support::e2e::slowloris::slowloris;
 use support::e2e::{Report, secs};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -54,25 +63,51 @@ async fn the_demo_stack_on_a_three_node_swarm() {
             ));
         }};
     }
-    scenario!(
-        "1. Every node runs ping; 30 GETs of /ping",
-        spread(&lab, &mut report)
-    );
-    scenario!(
-        "2. /hello/<name> and an unknown path",
-        hello(&lab, &mut report)
-    );
-    scenario!("3. Scaling hello", scaling(&lab, &mut report));
-    scenario!(
-        "4. Rolling updates of hello under load",
-        rolling(&lab, &mut report)
-    );
-    scenario!("5. Removing a service", removal(&lab, &mut report));
-    scenario!("6. Restarting hawser", restart(&lab, &mut report));
-    scenario!(
-        "7. A service with a bad label",
-        bad_label(&lab, &mut report)
-    );
+    let only = std::env::var("HAWSER_E2E_ONLY").unwrap_or_default();
+    if only != "faults" {
+        scenario!(
+            "1. Every node runs ping; 30 GETs of /ping",
+            spread(&lab, &mut report)
+        );
+        scenario!(
+            "2. /hello/<name> and an unknown path",
+            hello(&lab, &mut report)
+        );
+        scenario!("3. Scaling hello", scaling(&lab, &mut report));
+        scenario!(
+            "4. Rolling updates of hello under load",
+            rolling(&lab, &mut report)
+        );
+        scenario!("5. Removing a service", removal(&lab, &mut report));
+        scenario!("6. Restarting hawser", restart(&lab, &mut report));
+        scenario!(
+            "7. A service with a bad label",
+            bad_label(&lab, &mut report)
+        );
+    }
+    if only != "basic" {
+        let mut rows = Vec::new();
+        macro_rules! fault {
+            ($title:expr, $call:ident) => {
+                scenario!($title, async {
+                    let outcome = $call(&lab, &mut report, &mut rows).await;
+                    let repaired = lab.reset().await;
+                    outcome
+                        .and(repaired.map_err(|err| format!("repairing the lab after it: {err}")))
+                })
+            };
+        }
+        fault!("8. Fault: a worker's engine stopped", worker_engine_stopped);
+        fault!("9. Fault: a worker cut off the network", worker_cut_off);
+        fault!(
+            "10. Fault: the manager's engine restarted",
+            leader_engine_restarted
+        );
+        fault!("11. Fault: hawser SIGKILLed", hawser_killed);
+        fault!("12. Fault: 10,000 slowloris connections", slowloris);
+        report.heading("Fault table");
+        table(&mut report, &rows);
+    }
 
     report.heading("Clean-up");
     match lab.reset().await {

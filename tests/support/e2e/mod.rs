@@ -5,9 +5,11 @@
 pub mod basic;
 pub mod changes;
 pub mod docker;
+pub mod faults;
 pub mod lab;
 pub mod load;
 pub mod scaling;
+pub mod slowloris;
 
 /// Median and maximum of some values (median of an even count: the mean of the middle two).
 pub fn median_max(values: &[f64]) -> Option<(f64, f64)> {
@@ -66,6 +68,16 @@ impl Report {
             self.lines.push(format!("  {line}"));
         }
         self.lines.push("  ```".to_owned());
+    }
+
+    /// Lines as they are (a markdown table).
+    pub fn table(&mut self, lines: &[String]) {
+        self.lines.push(String::new());
+        for line in lines {
+            println!("   {line}");
+            self.lines.push(line.clone());
+        }
+        self.lines.push(String::new());
     }
 
     /// A target: PASS or FAIL, recorded.
