@@ -10,6 +10,7 @@ pub mod lab;
 pub mod load;
 pub mod scaling;
 pub mod slowloris;
+pub mod soak;
 
 /// Median and maximum of some values (median of an even count: the mean of the middle two).
 pub fn median_max(values: &[f64]) -> Option<(f64, f64)> {
