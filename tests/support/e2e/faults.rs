@@ -256,13 +256,17 @@ async fn start_edge(lab: &Lab, edge: SocketAddr) -> Outcome {
             "0:0",
             "--label",
             "traefik.enable=false",
+            // The directory, not the socket: a restarted engine makes a new socket file, and
+            // a bind mount of the old one would keep pointing at nothing.
             "--mount",
-            "type=bind,source=/var/run/docker.sock,target=/var/run/docker.sock",
+            "type=bind,source=/run,target=/host/run",
             "--publish",
             "published=18080,target=80,mode=host",
             "--publish",
             "published=18081,target=8080,mode=host",
             "hawser:local",
+            "--docker-host",
+            "unix:///host/run/docker.sock",
             "--state-file",
             "/tmp/hawser-state.json",
         ])
