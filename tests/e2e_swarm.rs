@@ -9,7 +9,14 @@
 //! machines without the lab. One test drives every scenario in order (they share one swarm). It
 //! writes what it measured to target/e2e-report.md, and leaves the stack as it found it: `hello`
 //! at 2 replicas with the default update order, no e2e_* service, hawser without the HTTPS
-//! scenario's entry point. The HTTPS scenario needs Debian's pebble on the host.
+//! scenario's entry point.
+//!
+//! Scenario 8 serves the stack over HTTPS with a certificate from Debian's pebble on the host;
+//! scenarios 9 to 13 are faults (a worker's engine stopped, a worker cut off, the manager's
+//! engine restarted, hawser SIGKILLed, 10,000 slowloris connections), each under a steady load
+//! and followed by a full repair; the report ends with their table. Both groups run only when
+//! asked for (`HAWSER_E2E_HTTPS=1`, `HAWSER_E2E_FAULTS=1`) until they have passed on the lab;
+//! `HAWSER_E2E_ONLY=faults` runs only the faults, `HAWSER_E2E_ONLY=basic` none of them.
 
 mod support;
 
@@ -17,9 +24,13 @@ use std::time::Instant;
 
 use support::e2e::basic::{hello, spread};
 use support::e2e::changes::{bad_label, removal, restart, rolling};
+use support::e2e::faults::{
+    hawser_killed, leader_engine_restarted, table, worker_cut_off, worker_engine_stopped,
+};
 use support::e2e::https::https;
 use support::e2e::lab::{Lab, Outcome};
 use support::e2e::scaling::scaling;
+use support::e2e::slowloris::slowloris;
 use support::e2e::{Report, secs};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -56,29 +67,58 @@ async fn the_demo_stack_on_a_three_node_swarm() {
             ));
         }};
     }
-    scenario!(
-        "1. Every node runs ping; 30 GETs of /ping",
-        spread(&lab, &mut report)
-    );
-    scenario!(
-        "2. /hello/<name> and an unknown path",
-        hello(&lab, &mut report)
-    );
-    scenario!("3. Scaling hello", scaling(&lab, &mut report));
-    scenario!(
-        "4. Rolling updates of hello under load",
-        rolling(&lab, &mut report)
-    );
-    scenario!("5. Removing a service", removal(&lab, &mut report));
-    scenario!("6. Restarting hawser", restart(&lab, &mut report));
-    scenario!(
-        "7. A service with a bad label",
-        bad_label(&lab, &mut report)
-    );
-    scenario!(
-        "8. The stack over HTTPS with a certificate from pebble",
-        https(&lab, &mut report)
-    );
+    let only = std::env::var("HAWSER_E2E_ONLY").unwrap_or_default();
+    let asked = |name: &str| std::env::var(name).is_ok_and(|value| value == "1");
+    if only != "faults" {
+        scenario!(
+            "1. Every node runs ping; 30 GETs of /ping",
+            spread(&lab, &mut report)
+        );
+        scenario!(
+            "2. /hello/<name> and an unknown path",
+            hello(&lab, &mut report)
+        );
+        scenario!("3. Scaling hello", scaling(&lab, &mut report));
+        scenario!(
+            "4. Rolling updates of hello under load",
+            rolling(&lab, &mut report)
+        );
+        scenario!("5. Removing a service", removal(&lab, &mut report));
+        scenario!("6. Restarting hawser", restart(&lab, &mut report));
+        scenario!(
+            "7. A service with a bad label",
+            bad_label(&lab, &mut report)
+        );
+        if only != "basic" && asked("HAWSER_E2E_HTTPS") {
+            scenario!(
+                "8. The stack over HTTPS with a certificate from pebble",
+                https(&lab, &mut report)
+            );
+        }
+    }
+    if only == "faults" || (only != "basic" && asked("HAWSER_E2E_FAULTS")) {
+        let mut rows = Vec::new();
+        macro_rules! fault {
+            ($title:expr, $call:ident) => {
+                scenario!($title, async {
+                    let outcome = $call(&lab, &mut report, &mut rows).await;
+                    let repaired = lab.reset().await;
+                    outcome
+                        .and(repaired.map_err(|err| format!("repairing the lab after it: {err}")))
+                })
+            };
+        }
+        fault!("9. Fault: a worker's engine stopped", worker_engine_stopped);
+        fault!("10. Fault: a worker cut off the network", worker_cut_off);
+        fault!(
+            "11. Fault: the manager's engine restarted",
+            leader_engine_restarted
+        );
+        fault!("12. Fault: hawser SIGKILLed", hawser_killed);
+        fault!("13. Fault: 10,000 slowloris connections", slowloris);
+        report.heading("Fault table");
+        table(&mut report, &rows);
+    }
 
     report.heading("Clean-up");
     match lab.reset().await {

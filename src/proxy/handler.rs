@@ -11,6 +11,7 @@ use http::uri::{Authority, PathAndQuery};
 use http::{Request, Response, StatusCode, Uri, Version};
 use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
+use tokio_util::task::TaskTracker;
 use tracing::{debug, warn};
 
 use super::ProxySettings;
@@ -42,6 +43,9 @@ pub struct Handler {
     pub worker: usize,
     /// The ACME HTTP-01 challenges open now, answered on plain entry points.
     pub challenges: Arc<Challenges>,
+    /// The worker's connections, which WebSocket tunnels join so that a shutdown gives them
+    /// the grace period too (and closes them after it).
+    pub connections: TaskTracker,
 }
 
 /// The two ends of the client's TCP connection, and the entry point it came in on.
@@ -372,7 +376,7 @@ impl Forward<'_> {
             .take();
         let result = answered.and_then(|answered| {
             let backend = AnsweredBy(answered.backend.authority.clone());
-            let mut response = respond(route, answered, client_upgrade)?;
+            let mut response = respond(route, answered, client_upgrade, &self.handler.connections)?;
             response.extensions_mut().insert(backend);
             Ok(response)
         });
@@ -444,6 +448,7 @@ fn respond(
     route: &Route,
     answered: Answered<'_>,
     client_upgrade: Option<OnUpgrade>,
+    connections: &TaskTracker,
 ) -> Result<Response<ProxyBody>, ProxyError> {
     let mut response = answered.response;
     if response.status() == StatusCode::SWITCHING_PROTOCOLS {
@@ -455,7 +460,7 @@ fn respond(
             return Ok(text_response(StatusCode::BAD_GATEWAY, "502 Bad Gateway\n"));
         };
         let backend_upgrade = hyper::upgrade::on(&mut response);
-        tokio::spawn(tunnel(
+        connections.spawn(tunnel(
             client_upgrade,
             backend_upgrade,
             route.def.name.clone(),

@@ -3,7 +3,8 @@
 //!
 //! - [`server`] accepts connections (one runtime per worker, a listener per entry point,
 //!   HTTP/1.1 and h2c, or TLS through [`crate::tls::TlsAcceptor`] with HTTP/2 by ALPN), within
-//!   the connection and head [`limits`];
+//!   the connection and head [`limits`]; `connection` serves each one until it ends or a
+//!   shutdown drains it;
 //! - [`handler`] takes one request through its steps: [`validate`] it (refuse what a trusted
 //!   proxy refuses, put its path in normal form), answer an ACME challenge or an entry point's
 //!   [`redirect`] to HTTPS, then match a route in the published table,
@@ -21,6 +22,7 @@
 
 pub mod access_log;
 pub mod body;
+mod connection;
 pub mod error;
 pub mod forward;
 pub mod handler;

@@ -5,9 +5,11 @@
 //! On a plain entry point every connection speaks HTTP/1.1 or HTTP/2 (prior knowledge),
 //! decided by its first bytes; on a TLS one it goes through [`TlsAcceptor::accept`] first and
 //! speaks HTTP/2 when ALPN chose `h2`, else HTTP/1.1. Either way it knows the entry point it
-//! came in on, and requests go to tasks over the worker's one pool. On shutdown each worker stops accepting on every
-//! entry point, asks its connections to finish (HTTP/1 keep-alive off, HTTP/2 GOAWAY) and waits
-//! up to the grace period.
+//! came in on, and requests go to tasks over the worker's one pool. On shutdown each worker
+//! accepts what is already queued in each listener's backlog (those clients connected before
+//! the signal and may have sent a request), closes its listeners, asks its connections to finish
+//! (HTTP/1 keep-alive off once a first request arrived, HTTP/2 GOAWAY) and waits up to the grace
+//! period for them and for WebSocket tunnels; what is still open then is closed.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdListener};
@@ -15,9 +17,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use hyper::server::conn::{http1, http2};
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use socket2::{Domain, Socket, Type};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
@@ -25,13 +24,14 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
+use super::ProxySettings;
 use super::access_log::AccessLog;
+use super::connection::{Protocols, Serving, serve_plain, serve_tls};
 use super::forward::Upstream;
 use super::handler::{Connection, Handler};
 use super::limits::{ConnectionLimits, refuse};
-use super::{BUFFER_LIMIT, ProxySettings};
 use crate::state::SharedState;
-use crate::tls::{Accepted, Challenges, TlsAcceptor};
+use crate::tls::{Challenges, TlsAcceptor};
 
 /// What the proxy takes from the TLS layer: the acceptor of TLS entry points and the open
 /// ACME HTTP-01 challenges plain ones answer.
@@ -40,30 +40,6 @@ pub struct ProxyTls {
     pub acceptor: Arc<TlsAcceptor>,
     pub challenges: Arc<Challenges>,
 }
-
-/// Serves until the connection ends; on shutdown, lets it finish its requests and close
-/// (HTTP/1 stops keep-alive, HTTP/2 sends GOAWAY). A macro: hyper's two connection types share
-/// `graceful_shutdown` by name only.
-macro_rules! until_drained {
-    ($connection:expr, $shutdown:expr) => {{
-        let mut connection = std::pin::pin!($connection);
-        tokio::select! {
-            output = connection.as_mut() => output,
-            () = $shutdown.cancelled() => {
-                connection.as_mut().graceful_shutdown();
-                connection.await
-            }
-        }
-    }};
-}
-
-type RequestFuture = std::pin::Pin<
-    Box<
-        dyn std::future::Future<
-                Output = Result<http::Response<super::body::ProxyBody>, std::convert::Infallible>,
-            > + Send,
-    >,
->;
 
 /// Binds one listener per worker on an entry point's address. Port 0 is resolved by the first
 /// bind and reused by the others, so each entry point has one port.
@@ -128,7 +104,9 @@ pub fn spawn_workers(
                     }
                 };
                 runtime.block_on(async move {
+                    let connections = TaskTracker::new();
                     let handler = Arc::new(Handler {
+                        connections: connections.clone(),
                         upstream: Upstream::new(&settings, state.traffic.clone(), index),
                         state,
                         settings: settings.clone(),
@@ -142,6 +120,7 @@ pub fn spawn_workers(
                         &settings,
                         tls.acceptor,
                         limits,
+                        connections,
                         shutdown,
                     )
                     .await;
@@ -175,10 +154,10 @@ async fn serve(
     settings: &ProxySettings,
     acceptor: Arc<TlsAcceptor>,
     limits: Arc<ConnectionLimits>,
+    connections: TaskTracker,
     shutdown: CancellationToken,
 ) {
     let protocols = Arc::new(Protocols::new(settings));
-    let connections = TaskTracker::new();
     let mut accepting = JoinSet::new();
     for (entry_point, listener) in listeners {
         let name = entry_point_name(settings, entry_point);
@@ -215,12 +194,16 @@ async fn serve(
     tokio::select! {
         () = connections.wait() => {}
         () = tokio::time::sleep(settings.grace_period) => {
-            warn!("grace period over; closing the connections still open");
+            // Returning drops the worker's runtime, and with it every connection and tunnel.
+            warn!(
+                connections = connections.len(),
+                "grace period over; closing the connections and tunnels still open"
+            );
         }
     }
 }
 
-fn entry_point_name(settings: &ProxySettings, entry_point: usize) -> &str {
+pub(super) fn entry_point_name(settings: &ProxySettings, entry_point: usize) -> &str {
     settings
         .entry_points
         .get(entry_point)
@@ -258,10 +241,10 @@ async fn accept(listener: TcpListener, entry_point: usize, worker: Accepting) {
             () = worker.shutdown.cancelled() => break,
             accepted = listener.accept() => accepted,
         };
-        let (stream, peer) = match accepted {
-            Ok(accepted) => {
+        match accepted {
+            Ok((stream, peer)) => {
                 accept_errors = 0;
-                accepted
+                admit(&worker, stream, peer, local, entry_point, tls);
             }
             Err(err) => {
                 // Out of file descriptors, or the like: back off instead of spinning.
@@ -271,203 +254,96 @@ async fn accept(listener: TcpListener, entry_point: usize, worker: Accepting) {
                     warn!(entry_point = name, error = %err, "accepting connections failed; backing off");
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
             }
-        };
-        let admission = match worker.limits.admit(peer.ip()) {
-            Ok(admission) => admission,
-            Err(refusal) => {
-                debug!(%peer, ?refusal, "connection over the limit refused");
-                refuse(stream);
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let traffic = &worker.handler.state.traffic;
-        traffic.connections_accepted.fetch_add(1, Ordering::Relaxed);
-        traffic.connections_open.fetch_add(1, Ordering::Relaxed);
-        let connection = Connection {
-            peer,
-            local,
-            entry_point,
-            tls,
-        };
-        let serving = Serving {
-            connection,
-            handler: worker.handler.clone(),
-            protocols: worker.protocols.clone(),
-            shutdown: worker.shutdown.clone(),
-        };
-        let acceptor = worker.acceptor.clone();
-        worker.connections.spawn(async move {
-            match tls {
-                true => serve_tls(stream, serving, acceptor).await,
-                false => serve_plain(stream, serving).await,
-            }
-            drop(admission);
-        });
-    }
-}
-
-/// How many header fields hyper's HTTP/1 parser takes when not told otherwise.
-const HYPER_MAX_HEADERS: usize = 100;
-
-/// The two ways a client may speak: HTTP/1.1, or HTTP/2 with prior knowledge (h2c).
-struct Protocols {
-    http1: http1::Builder,
-    http2: http2::Builder<TokioExecutor>,
-    header_read_timeout: Duration,
-}
-
-impl Protocols {
-    fn new(settings: &ProxySettings) -> Self {
-        let limits = &settings.limits;
-        let mut http1 = http1::Builder::new();
-        http1
-            .timer(TokioTimer::new())
-            .header_read_timeout(settings.header_read_timeout)
-            .writev(false)
-            .max_buf_size(BUFFER_LIMIT.max(limits.header_size))
-            .max_header_size(limits.header_size)
-            .keep_alive(true);
-        // hyper's own count is 100, kept on the stack; any other moves it to the heap.
-        if limits.header_count != HYPER_MAX_HEADERS {
-            http1.max_headers(limits.header_count);
-        }
-        let mut http2 = http2::Builder::new(TokioExecutor::new());
-        http2
-            .timer(TokioTimer::new())
-            .max_header_list_size(u32::try_from(limits.header_size).unwrap_or(u32::MAX))
-            .keep_alive_interval(Duration::from_secs(30))
-            .keep_alive_timeout(Duration::from_secs(20))
-            .max_concurrent_streams(256);
-        Protocols {
-            http1,
-            http2,
-            header_read_timeout: settings.header_read_timeout,
         }
     }
-}
-
-/// One accepted connection and what serving it needs.
-struct Serving {
-    connection: Connection,
-    handler: Arc<Handler>,
-    protocols: Arc<Protocols>,
-    shutdown: CancellationToken,
-}
-
-/// Serves a plain connection in the protocol its first bytes announce.
-async fn serve_plain(stream: TcpStream, serving: Serving) {
-    let sniffed = tokio::time::timeout(serving.protocols.header_read_timeout, sniff(&stream)).await;
-    // Nothing to serve when it closed, or stayed silent too long, before sending anything.
-    if let Ok(Ok(protocol)) = sniffed {
-        serve_http(stream, protocol, &serving).await;
-    }
-    closed(&serving);
-}
-
-/// Serves a TLS connection once its handshake is done: HTTP/2 when ALPN chose `h2`.
-async fn serve_tls(stream: TcpStream, serving: Serving, acceptor: Arc<TlsAcceptor>) {
-    let connection = serving.connection;
-    let entry_point = entry_point_name(&serving.handler.settings, connection.entry_point);
-    match acceptor.accept(stream).await {
-        Ok(Accepted::Tls(tls)) => {
-            if tls.get_ref().1.server_name().is_none() {
-                // Not an error (IP-address clients send none), but why a name's certificate
-                // was not the one presented.
-                debug!(peer = %connection.peer, entry_point, "ClientHello without SNI: served the default certificate");
-            }
-            let protocol = match tls.get_ref().1.alpn_protocol() {
-                Some(b"h2") => Protocol::Http2,
-                _ => Protocol::Http1,
-            };
-            serve_http(*tls, protocol, &serving).await;
-        }
-        Ok(Accepted::Challenge) => {
-            debug!(peer = %connection.peer, "answered an ACME TLS-ALPN-01 validation");
-        }
-        Ok(Accepted::PlainHttp) => info!(
-            peer = %connection.peer,
-            entry_point,
-            "plain HTTP on a TLS entry point: answered 400 (use https://)"
-        ),
-        Err(err) => {
-            debug!(peer = %connection.peer, entry_point, error = %err, "TLS handshake failed")
-        }
-    }
-    closed(&serving);
-}
-
-fn closed(serving: &Serving) {
-    serving
-        .handler
-        .state
-        .traffic
-        .connections_open
-        .fetch_sub(1, Ordering::Relaxed);
-}
-
-/// Serves HTTP on a connection (a TCP or TLS stream) until it ends or is drained.
-async fn serve_http<IO>(io: IO, protocol: Protocol, serving: &Serving)
-where
-    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let handler = serving.handler.clone();
-    let connection = serving.connection;
-    // Boxed per request: hyper keeps a slot for the service future in every connection, and
-    // an idle keep-alive connection should not hold a request's worth of state.
-    let service = service_fn(move |request| {
-        let handler = handler.clone();
-        let response: RequestFuture = Box::pin(async move {
-            Ok::<_, std::convert::Infallible>(handler.handle(request, connection).await)
-        });
-        response
+    let queued = drain_backlog(listener, |stream, peer| {
+        admit(&worker, stream, peer, local, entry_point, tls);
     });
-    let shutdown = &serving.shutdown;
-    let served = match protocol {
-        Protocol::Http1 => {
-            let serving = serving
-                .protocols
-                .http1
-                .serve_connection(TokioIo::new(io), service);
-            until_drained!(serving.with_upgrades(), shutdown)
-        }
-        Protocol::Http2 => {
-            let serving = serving
-                .protocols
-                .http2
-                .serve_connection(TokioIo::new(io), service);
-            until_drained!(serving, shutdown)
+    if queued > 0 {
+        let name = entry_point_name(&worker.handler.settings, entry_point);
+        info!(
+            entry_point = name,
+            connections = queued,
+            "accepted the connections queued at shutdown"
+        );
+    }
+}
+
+/// Accepts, without waiting, every connection already queued on a listener, then closes it:
+/// a client whose connection the kernel completed before shutdown gets an answer, not a reset.
+fn drain_backlog(listener: TcpListener, mut admit: impl FnMut(TcpStream, SocketAddr)) -> usize {
+    let listener = match listener.into_std() {
+        Ok(listener) => listener,
+        Err(err) => {
+            warn!(error = %err, "cannot drain the listen backlog at shutdown");
+            return 0;
         }
     };
-    if let Err(err) = served {
-        debug!(peer = %connection.peer, error = %err, "connection ended with an error");
-    }
-}
-
-enum Protocol {
-    Http1,
-    Http2,
-}
-
-/// Tells HTTP/2's connection preface from an HTTP/1 request line by peeking, so that the
-/// chosen protocol reads the bytes itself (no rewind buffer kept for the connection's life).
-async fn sniff(stream: &TcpStream) -> io::Result<Protocol> {
-    const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-    let mut peeked = [0u8; 24];
+    let mut queued = 0;
     loop {
-        let read = stream.peek(&mut peeked).await?;
-        if read == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                let stream = stream
+                    .set_nonblocking(true)
+                    .and_then(|()| TcpStream::from_std(stream));
+                match stream {
+                    Ok(stream) => {
+                        queued += 1;
+                        admit(stream, peer);
+                    }
+                    Err(err) => debug!(%peer, error = %err, "a queued connection was lost"),
+                }
+            }
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return queued,
+            Err(err) => {
+                warn!(error = %err, "draining the listen backlog failed");
+                return queued;
+            }
         }
-        if peeked[..read] != PREFACE[..read] {
-            return Ok(Protocol::Http1);
-        }
-        if read == PREFACE.len() {
-            return Ok(Protocol::Http2);
-        }
-        // Part of the preface so far: peeking again returns at once, so wait a little.
-        tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// Admits an accepted connection within the limits and serves it as one of the worker's.
+fn admit(
+    worker: &Accepting,
+    stream: TcpStream,
+    peer: SocketAddr,
+    local: SocketAddr,
+    entry_point: usize,
+    tls: bool,
+) {
+    let admission = match worker.limits.admit(peer.ip()) {
+        Ok(admission) => admission,
+        Err(refusal) => {
+            debug!(%peer, ?refusal, "connection over the limit refused");
+            refuse(stream);
+            return;
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    let traffic = &worker.handler.state.traffic;
+    traffic.connections_accepted.fetch_add(1, Ordering::Relaxed);
+    traffic.connections_open.fetch_add(1, Ordering::Relaxed);
+    let connection = Connection {
+        peer,
+        local,
+        entry_point,
+        tls,
+    };
+    let serving = Serving {
+        connection,
+        handler: worker.handler.clone(),
+        protocols: worker.protocols.clone(),
+        shutdown: worker.shutdown.clone(),
+    };
+    let acceptor = worker.acceptor.clone();
+    worker.connections.spawn(async move {
+        match tls {
+            true => serve_tls(stream, serving, acceptor).await,
+            false => serve_plain(stream, serving).await,
+        }
+        drop(admission);
+    });
 }

@@ -1,5 +1,7 @@
 //! Protocol upgrades (WebSocket): once the backend answered `101 Switching Protocols`, the two
-//! connections are spliced and bytes flow both ways until either side closes.
+//! connections are spliced and bytes flow both ways until either side closes. The handler runs
+//! each tunnel as one of its worker's connections, so a shutdown gives it the grace period and
+//! closes it after that, as it does an HTTP connection.
 
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;

@@ -91,7 +91,7 @@ pub async fn rolling(lab: &Lab, report: &mut Report) -> Outcome {
 }
 
 /// Creates a one-task python service on the demo network with these service labels.
-async fn create_tmp_service(lab: &Lab, name: &str, labels: &[String]) -> Result<(), String> {
+pub async fn create_tmp_service(lab: &Lab, name: &str, labels: &[String]) -> Result<(), String> {
     let mut args = vec![
         "service",
         "create",

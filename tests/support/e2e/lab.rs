@@ -197,7 +197,7 @@ impl Lab {
     /// The state every scenario starts from: the stack as deployed (hello at 2 replicas with the
     /// default update order, ping on every node), no e2e_* service, hawser answering.
     pub async fn reset(&self) -> Result<(), String> {
-        for name in [TMP, BAD, TLS] {
+        for name in [TMP, BAD, TLS, super::faults::EDGE] {
             if self.docker.service_exists(name).await? {
                 self.docker.cli(&["service", "rm", name]).await?;
             }

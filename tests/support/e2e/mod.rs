@@ -5,10 +5,13 @@
 pub mod basic;
 pub mod changes;
 pub mod docker;
+pub mod faults;
 pub mod https;
 pub mod lab;
 pub mod load;
 pub mod scaling;
+pub mod slowloris;
+pub mod soak;
 
 /// Median and maximum of some values (median of an even count: the mean of the middle two).
 pub fn median_max(values: &[f64]) -> Option<(f64, f64)> {
@@ -67,6 +70,16 @@ impl Report {
             self.lines.push(format!("  {line}"));
         }
         self.lines.push("  ```".to_owned());
+    }
+
+    /// Lines as they are (a markdown table).
+    pub fn table(&mut self, lines: &[String]) {
+        self.lines.push(String::new());
+        for line in lines {
+            println!("   {line}");
+            self.lines.push(line.clone());
+        }
+        self.lines.push(String::new());
     }
 
     /// A target: PASS or FAIL, recorded.
