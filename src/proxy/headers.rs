@@ -48,13 +48,12 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
 /// then nothing else is looked up.
 pub fn remove_hop_by_hop(headers: &mut HeaderMap, upgrade: Option<HeaderValue>) {
     let mut doomed: SmallVec<[HeaderName; 4]> = SmallVec::new();
+    let mut keep_trailers = false;
     for name in headers.keys() {
-        // `TE: trailers` is the one TE value an HTTP/1.1 backend may usefully get.
-        let te_to_drop = name == header::TE
-            && !headers
-                .get(header::TE)
-                .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"trailers"));
-        if te_to_drop || is_hop_by_hop(name) {
+        if name == header::TE {
+            keep_trailers = headers.get_all(header::TE).iter().any(lists_trailers);
+            doomed.push(name.clone());
+        } else if is_hop_by_hop(name) {
             doomed.push(name.clone());
         }
     }
@@ -68,10 +67,26 @@ pub fn remove_hop_by_hop(headers: &mut HeaderMap, upgrade: Option<HeaderValue>) 
     for name in doomed.into_iter().chain(named_by_connection) {
         headers.remove(name);
     }
+    // `TE: trailers` is the one TE value an HTTP/1.1 backend may usefully get: it goes on,
+    // alone, when any TE value lists it, as Go's reverse proxy does (and Traefik with it).
+    // Every other TE value is dropped, even one after a `TE: trailers` line.
+    if keep_trailers {
+        headers.insert(header::TE, HeaderValue::from_static("trailers"));
+    }
     if let Some(protocol) = upgrade {
         headers.insert(header::UPGRADE, protocol);
         headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
     }
+}
+
+/// Whether a TE value lists `trailers` (`TE: trailers, deflate;q=0.5`).
+fn lists_trailers(value: &HeaderValue) -> bool {
+    value.to_str().is_ok_and(|text| {
+        text.split(',').any(|member| {
+            let coding = member.split(';').next().unwrap_or_default();
+            coding.trim().eq_ignore_ascii_case("trailers")
+        })
+    })
 }
 
 /// The `Upgrade` header of an HTTP/1.1 upgrade request (`Connection: upgrade` + `Upgrade`),

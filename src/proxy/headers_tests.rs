@@ -86,6 +86,33 @@ fn te_trailers_survives() {
 }
 
 #[test]
+fn only_trailers_is_passed_on_of_several_te_values() {
+    // Found by the `headers` fuzz target's invariant: a `TE: gzip` line after `TE: trailers`
+    // used to reach the task, as only the first TE value was looked at.
+    let mut map = headers(&[("te", "trailers"), ("te", "gzip")]);
+    remove_hop_by_hop(&mut map, None);
+    let left: Vec<_> = map.get_all("te").iter().collect();
+    assert_eq!(left, vec!["trailers"]);
+    // As Go's reverse proxy: `trailers` listed anywhere, even beside other codings or with
+    // `Connection: TE` (which RFC 9110 asks a TE sender for), gives `TE: trailers` alone.
+    for pairs in [
+        &[("te", "gzip, Trailers;q=1")][..],
+        &[("te", "trailers"), ("connection", "TE")][..],
+    ] {
+        let mut map = headers(pairs);
+        remove_hop_by_hop(&mut map, None);
+        assert_eq!(
+            map.get_all("te").iter().collect::<Vec<_>>(),
+            vec!["trailers"],
+            "{pairs:?}"
+        );
+    }
+    let mut map = headers(&[("te", "gzip"), ("te", "deflate;q=0.5")]);
+    remove_hop_by_hop(&mut map, None);
+    assert!(!map.contains_key("te"));
+}
+
+#[test]
 fn an_upgrade_keeps_upgrade_and_connection() {
     let mut map = headers(&[
         ("connection", "Upgrade, x-drop"),

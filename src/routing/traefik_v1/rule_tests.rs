@@ -221,3 +221,49 @@ fn method() {
         ("Method:GET,POST", put, false),
     ]);
 }
+
+/// One part of a generated rule: a matcher or modifier name and its arguments.
+fn rule_part() -> impl proptest::strategy::Strategy<Value = (&'static str, Vec<String>)> {
+    use proptest::prelude::*;
+    let host = "[a-z0-9][a-z0-9.-]{0,8}";
+    let path = "/[a-zA-Z0-9._~/-]{0,8}";
+    prop_oneof![
+        prop::collection::vec(host, 1..3).prop_map(|args| ("Host", args)),
+        prop::collection::vec(path, 1..3).prop_map(|args| ("Path", args)),
+        prop::collection::vec(path, 1..3).prop_map(|args| ("PathPrefix", args)),
+        prop::collection::vec(path, 1..3).prop_map(|args| ("PathPrefixStrip", args)),
+        path.prop_map(|arg| ("AddPrefix", vec![arg])),
+        path.prop_map(|arg| ("ReplacePath", vec![arg])),
+        prop::sample::select(vec!["GET", "POST"]).prop_map(|arg| ("Method", vec![arg.into()])),
+        ("[A-Za-z][A-Za-z0-9-]{0,6}", "[a-z0-9]{1,6}")
+            .prop_map(|(name, value)| ("Headers", vec![name, value])),
+    ]
+}
+
+proptest::proptest! {
+    /// Written out plainly and then with what Traefik's parser ignores (spaces, runs of colons,
+    /// colons at the ends of the arguments, empty parts, names in another case), a rule reads
+    /// back the same.
+    #[test]
+    fn a_rule_written_out_two_ways_reads_back_the_same(
+        parts in proptest::collection::vec(rule_part(), 1..4),
+    ) {
+        let plain: Vec<String> = parts
+            .iter()
+            .map(|(name, args)| format!("{name}:{}", args.join(",")))
+            .collect();
+        let plain = plain.join(";");
+        let loose: Vec<String> = parts
+            .iter()
+            .enumerate()
+            .map(|(index, (name, args))| {
+                let name = if index % 2 == 0 { name.to_lowercase() } else { name.to_uppercase() };
+                format!(" {name} ::: {} : ", args.join(" ,  "))
+            })
+            .collect();
+        let loose = format!("; {} ;;", loose.join(" ; "));
+        let plain_rule = parse_rule(&plain);
+        proptest::prop_assert!(plain_rule.is_ok(), "{}: {:?}", plain, plain_rule);
+        proptest::prop_assert_eq!(plain_rule.ok(), parse_rule(&loose).ok(), "{} | {}", plain, loose);
+    }
+}

@@ -53,7 +53,11 @@ pub fn decode<'a>(labels: &'a BTreeMap<String, String>, prefix: &str) -> Decoded
             .and_then(|rest| rest.strip_prefix('.'))
         else {
             let dotted = format!("{prefix}.");
-            if label.len() > dotted.len() && label[..dotted.len()].eq_ignore_ascii_case(&dotted) {
+            // `get`: the label may have a multi-byte character where the prefix ends.
+            let head = label.get(..dotted.len());
+            if label.len() > dotted.len()
+                && head.is_some_and(|head| head.eq_ignore_ascii_case(&dotted))
+            {
                 decoded.warnings.push(format!(
                     "label {label} is ignored: the prefix is case-sensitive ({prefix}.)"
                 ));

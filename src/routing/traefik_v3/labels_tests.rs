@@ -184,3 +184,18 @@ fn another_prefix_is_read_the_same_way() {
         "hawser.http.routers.r.rule"
     );
 }
+
+#[test]
+fn a_label_with_a_multi_byte_character_where_the_prefix_ends_is_ignored_quietly() {
+    // Found by the `labels` fuzz target: `Җ` (two bytes) straddles the end of `traefik.`,
+    // and comparing the label's first eight bytes with the prefix panicked (in a release
+    // build, an abort of the whole proxy on one service's label).
+    let labels = labels(&[
+        ("traefik\u{496}ttp.routers.r.rule", "Host(`r.test`)"),
+        ("traefik\u{e9}.http.routers.s.rule", "Host(`s.test`)"),
+        ("traefik.http.routers.t.rule", "Host(`t.test`)"),
+    ]);
+    let decoded = decode(&labels, "traefik");
+    assert_eq!(names(&decoded.routers), ["t"]);
+    assert!(decoded.warnings.is_empty(), "{:?}", decoded.warnings);
+}

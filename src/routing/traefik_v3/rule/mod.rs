@@ -179,6 +179,9 @@ mod grammar_tests;
 #[path = "index_tests.rs"]
 mod index_tests;
 #[cfg(test)]
+#[path = "properties_tests.rs"]
+mod properties_tests;
+#[cfg(test)]
 mod test_support;
 #[cfg(test)]
 #[path = "v2_tests.rs"]
