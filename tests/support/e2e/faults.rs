@@ -108,50 +108,56 @@ fn record(report: &mut Report, row: &Row) {
 
 /// worker-2's engine stopped: its tasks leave the rotation once Swarm marks the node down.
 pub async fn worker_engine_stopped(lab: &Lab, report: &mut Report, rows: &mut Vec<Row>) -> Outcome {
-    let node = node_id(lab, "worker-2").await?;
-    let task = ping_on(lab, &node).await?;
-    let load = Load::start(lab.proxy, &PATHS, RATE, Duration::from_secs(5));
-    let t0 = Instant::now();
-    let stopped = fault(&["stop-engine", "worker-2"]).await;
-    let left = until(
-        Duration::from_secs(120),
-        Duration::from_millis(100),
-        "worker-2's ping task to leave hawser's rotation",
-        || async {
-            let routed = lab.routed(PING).await?;
-            Ok((!routed.contains(&task)).then_some(t0.elapsed()))
-        },
-    )
-    .await;
-    let stats = load.stop().await;
-    let row = Row {
+    let fault = NodeFault {
+        worker: "worker-2",
+        inject: "stop-engine",
+        repair: "start-engine",
         scenario: "worker-2's dockerd stopped",
-        stats,
-        recovery: left.as_ref().ok().copied(),
-        recovered: "its tasks left the rotation",
+        heading: "worker-2 down",
     };
-    record(report, &row);
-    rows.push(row);
-    if stopped.is_ok() && left.is_ok() {
-        after_recovery(report, "worker-2 down", lab.proxy).await;
-    }
-    fault(&["start-engine", "worker-2"]).await?;
-    stopped?;
-    left.map(|_| ())
+    node_fault(lab, report, rows, fault).await
 }
 
 /// worker-1 cut off the lab network: requests to its tasks time out and are retried on the
 /// others; once Swarm marks it down, its tasks leave the rotation.
 pub async fn worker_cut_off(lab: &Lab, report: &mut Report, rows: &mut Vec<Row>) -> Outcome {
-    let node = node_id(lab, "worker-1").await?;
+    let fault = NodeFault {
+        worker: "worker-1",
+        inject: "cut",
+        repair: "uncut",
+        scenario: "worker-1's network cut",
+        heading: "worker-1 cut off",
+    };
+    node_fault(lab, report, rows, fault).await
+}
+
+/// A fault of one worker, injected and repaired with `scripts/lab fault`.
+struct NodeFault {
+    worker: &'static str,
+    inject: &'static str,
+    repair: &'static str,
+    scenario: &'static str,
+    heading: &'static str,
+}
+
+/// Injects `fault` under load, waits for the worker's ping task to leave the rotation, then
+/// repairs it.
+async fn node_fault(
+    lab: &Lab,
+    report: &mut Report,
+    rows: &mut Vec<Row>,
+    fault_of: NodeFault,
+) -> Outcome {
+    let node = node_id(lab, fault_of.worker).await?;
     let task = ping_on(lab, &node).await?;
     let load = Load::start(lab.proxy, &PATHS, RATE, Duration::from_secs(5));
     let t0 = Instant::now();
-    let cut = fault(&["cut", "worker-1"]).await;
+    let injected = fault(&[fault_of.inject, fault_of.worker]).await;
+    let waiting_for = format!("{}'s ping task to leave hawser's rotation", fault_of.worker);
     let left = until(
         Duration::from_secs(120),
         Duration::from_millis(100),
-        "worker-1's ping task to leave hawser's rotation",
+        &waiting_for,
         || async {
             let routed = lab.routed(PING).await?;
             Ok((!routed.contains(&task)).then_some(t0.elapsed()))
@@ -160,18 +166,18 @@ pub async fn worker_cut_off(lab: &Lab, report: &mut Report, rows: &mut Vec<Row>)
     .await;
     let stats = load.stop().await;
     let row = Row {
-        scenario: "worker-1's network cut",
+        scenario: fault_of.scenario,
         stats,
         recovery: left.as_ref().ok().copied(),
         recovered: "its tasks left the rotation",
     };
     record(report, &row);
     rows.push(row);
-    if cut.is_ok() && left.is_ok() {
-        after_recovery(report, "worker-1 cut off", lab.proxy).await;
+    if injected.is_ok() && left.is_ok() {
+        after_recovery(report, fault_of.heading, lab.proxy).await;
     }
-    fault(&["uncut", "worker-1"]).await?;
-    cut?;
+    fault(&[fault_of.repair, fault_of.worker]).await?;
+    injected?;
     left.map(|_| ())
 }
 
