@@ -12,8 +12,9 @@
 //!   services) that discovery produces and routing reads; neither depends on the other.
 //! - [`discovery`]: the providers, and the only code that talks to Docker. The swarm provider
 //!   lists services, tasks, networks and nodes (events trigger a re-list, polling catches the
-//!   rest); the file provider reads static routes. Each publishes its own part of the cluster
-//!   on its own channel; [`discovery::Providers`] is where the parts are merged.
+//!   rest) and keeps its last good listing in a state file when asked; the file provider reads
+//!   static routes. Each publishes its own part of the cluster on its own channel;
+//!   [`discovery::Providers`] is where the parts are merged.
 //! - [`routing`]: pure and synchronous. Service labels (Traefik's v1 dialect, or v2/v3 routers,
 //!   services and middlewares) become rules in a dialect-neutral matcher tree; a snapshot
 //!   compiles to a [`routing::RoutingSpec`] and then
@@ -23,12 +24,14 @@
 //!   load the current table; one `publish` swaps it (only when it changed) and announces it.
 //! - [`state`]: what the proxy, the admin API and the publisher share: the published state,
 //!   the [`stats::Traffic`] totals and discovery's status.
-//! - [`proxy`]: accept (within the connection limits), validate and normalise, match, rewrite,
-//!   forward over pooled connections, stream back.
+//! - [`proxy`]: accept (within the connection limits, plain or TLS), validate and normalise,
+//!   match, rewrite, run the route's middlewares, forward over pooled HTTP/1.1 or h2c
+//!   connections to a balancer's pick (sticky, passive and active health), stream back.
 //! - [`admin`]: dashboard, JSON API, metrics and `/ping`: read-only views of the same state.
 //! - [`tls`]: HTTPS, the only rustls server and ACME code: certificates from files, ACME
 //!   resolvers or generated, chosen by SNI; rustls configs from TLS options; one connection's
-//!   handshake. Self-contained for now: the proxy's listeners do not use it yet.
+//!   handshake, used by the proxy's TLS entry points. [`certificates`] reads, from every
+//!   published table, what the ACME resolvers must cover.
 //! - [`app`]: starts all of the above and shuts it down gracefully; [`telemetry`] sets up logs;
 //!   [`healthcheck`] is the `hawser healthcheck` subcommand.
 
