@@ -407,3 +407,55 @@ async fn a_task_that_listens_a_moment_late_still_gets_the_request() {
     assert!(reply.body.contains("(from late)"), "{}", reply.body);
     drop(late.await.expect("backend"));
 }
+
+/// RFC 9110 §6.2: a proxy sends its own HTTP version. A task answering `HTTP/1.0` (Python's
+/// http.server does) is answered to an HTTP/1.1 client as `HTTP/1.1`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_1_0_answer_reaches_an_http_1_1_client_as_http_1_1() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let backend = tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                    match stream.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(read) => head.extend_from_slice(&buffer[..read]),
+                    }
+                }
+                let answer = "HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nold";
+                let _ = stream.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    let routes = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(
+        routes.path(),
+        format!(
+            "[[services]]\nname = \"old\"\nrule = \"PathPrefix: /\"\nbackends = [\"{address}\"]\n"
+        ),
+    )
+    .expect("write");
+    let path = routes.path().to_str().expect("utf-8");
+    let hawser = Hawser::start(&["--no-docker", "--file", path]).await;
+    let mut client = tokio::net::TcpStream::connect(hawser.proxy)
+        .await
+        .expect("connect");
+    client
+        .write_all(b"GET /x HTTP/1.1\r\nHost: old.test\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).await.expect("read");
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(answer.ends_with("old"), "{answer}");
+    backend.abort();
+}

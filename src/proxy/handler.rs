@@ -470,5 +470,8 @@ fn respond(
     }
     let (mut parts, body) = response.into_parts();
     remove_hop_by_hop(&mut parts.headers, None);
+    // A proxy sends its own HTTP version (RFC 9110 6.2), not the task's `HTTP/1.0`; hyper
+    // answers an HTTP/1.0 client in 1.0 and ignores the version on HTTP/2.
+    parts.version = Version::HTTP_11;
     Ok(Response::from_parts(parts, ProxyBody::upstream(body)))
 }
