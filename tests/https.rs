@@ -17,7 +17,7 @@ use support::hawser::Hawser;
 use support::http::{get, json, request};
 use support::pebble::{Pebble, PebbleOptions, available, free_port};
 use support::stack::{Stack, seed_stack};
-use support::tls::{OpenConnection, TestCa, https_get, roots, served};
+use support::tls::{OpenConnection, TestCa, https_get, roots, served, served_once_issued};
 use support::wait::eventually;
 
 const SECURE_TASK: Ipv4Addr = Ipv4Addr::new(127, 0, 9, 61);
@@ -367,28 +367,10 @@ async fn acme_certificates_are_ordered_from_pebble_and_served() {
     .await;
     let websecure = address_of(&hawser, "websecure");
     let root = roots(&pebble.issuing_root().await);
-    let facts = eventually(
-        Duration::from_secs(60),
-        "a certificate from pebble",
-        || async {
-            served(websecure, "acme.example.com", root.clone())
-                .await
-                .ok()
-        },
-    )
-    .await;
+    let facts = served_once_issued(websecure, "acme.example.com", root.clone()).await;
     assert!(facts.issuer.contains("Pebble"), "{}", facts.issuer);
     assert_eq!(facts.names, ["acme.example.com"]);
-    let alpn = eventually(
-        Duration::from_secs(60),
-        "a certificate from pebble by TLS-ALPN-01",
-        || async {
-            served(websecure, "alpn.example.com", root.clone())
-                .await
-                .ok()
-        },
-    )
-    .await;
+    let alpn = served_once_issued(websecure, "alpn.example.com", root.clone()).await;
     assert_eq!(alpn.names, ["alpn.example.com"]);
 
     let (reply, _, _) = https_get(

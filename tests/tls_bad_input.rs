@@ -17,7 +17,7 @@ use support::hawser::Hawser;
 use support::http::{get_on, json};
 use support::pebble::{Pebble, PebbleOptions, available, free_port};
 use support::stack::{Stack, seed_stack};
-use support::tls::{TestCa, connect_unverified, leaf, roots, served};
+use support::tls::{TestCa, connect_unverified, leaf, roots, served, served_once_issued};
 use support::wait::eventually;
 
 const GOOD_TASK: Ipv4Addr = Ipv4Addr::new(127, 0, 9, 71);
@@ -297,16 +297,7 @@ async fn a_domain_the_ca_refuses_is_logged_and_reported_while_another_is_issued(
     .await;
     let websecure = address_of(&hawser, "websecure");
     let root = roots(&pebble.issuing_root().await);
-    let issued = eventually(
-        Duration::from_secs(60),
-        "acme.example.com issued",
-        || async {
-            served(websecure, "acme.example.com", root.clone())
-                .await
-                .ok()
-        },
-    )
-    .await;
+    let issued = served_once_issued(websecure, "acme.example.com", root.clone()).await;
     assert!(issued.issuer.contains("Pebble"), "{}", issued.issuer);
 
     let line = logged_with(

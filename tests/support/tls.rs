@@ -235,6 +235,24 @@ pub async fn served(
         .map(|stream| leaf(&stream))
 }
 
+/// Waits (up to 60 s) until `address` presents, for `name`, a certificate `roots` verify:
+/// an ACME order finishing.
+pub async fn served_once_issued(
+    address: SocketAddr,
+    name: &str,
+    roots: Arc<RootCertStore>,
+) -> CertificateFacts {
+    super::wait::eventually(
+        std::time::Duration::from_secs(60),
+        &format!("a verified certificate for {name}"),
+        || {
+            let roots = roots.clone();
+            async move { served(address, name, roots).await.ok() }
+        },
+    )
+    .await
+}
+
 /// An HTTP/1.1 connection over TLS that stays open between requests.
 pub struct OpenConnection {
     sender: hyper::client::conn::http1::SendRequest<Empty<Bytes>>,
