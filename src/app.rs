@@ -48,7 +48,7 @@ impl AppError {
 }
 
 /// Runs hawser until SIGTERM or SIGINT, then drains and returns.
-pub async fn run(settings: Settings) -> Result<(), AppError> {
+pub async fn run(mut settings: Settings) -> Result<(), AppError> {
     let shutdown = CancellationToken::new();
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
@@ -56,6 +56,13 @@ pub async fn run(settings: Settings) -> Result<(), AppError> {
     let (providers, status) = start_providers(&settings, &shutdown)?;
     let mut tls = TlsLayer::new(&settings.tls, defaults::TLS_HANDSHAKE_TIMEOUT)?;
     let (listeners, entry_points, proxy_address) = bind_entry_points(&settings)?;
+    for (position, bound) in entry_points.iter().enumerate() {
+        // `:0` is a port only once bound; routes that redirect to an entry point need it.
+        settings
+            .routing
+            .entry_points
+            .set_port(position, bound.address.port());
+    }
     let state = SharedState::new(
         status,
         &settings.routing,

@@ -1,5 +1,6 @@
 //! Named entry points on the real binary: each route answers only on the entry points its
-//! labels name (`traefik.frontend.entryPoints`), or on the default ones when it names none.
+//! labels name (`traefik.frontend.entryPoints`), or on the default ones when it names none, and
+//! a v1 frontend redirect (`traefik.frontend.redirect.entryPoint`) sends its clients to another.
 
 mod support;
 
@@ -11,10 +12,12 @@ use serde_json::Value;
 use support::hawser::Hawser;
 use support::http::{get, json, request};
 use support::stack::{Stack, seed_stack};
+use support::tls::{TestCa, https_get};
 
 const ADMIN_TASK: Ipv4Addr = Ipv4Addr::new(127, 0, 9, 1);
 const PARTIAL_TASK: Ipv4Addr = Ipv4Addr::new(127, 0, 9, 2);
 const LOST_TASK: Ipv4Addr = Ipv4Addr::new(127, 0, 9, 3);
+const SECURE_TASK: Ipv4Addr = Ipv4Addr::new(127, 0, 9, 4);
 
 const TWO_ENTRY_POINTS: [&str; 4] = [
     "--entrypoint",
@@ -204,6 +207,71 @@ async fn with_default_entry_points_a_route_naming_none_answers_there_only() {
         .map(|entry_point| &entry_point["is_default"])
         .collect();
     assert_eq!(defaults, [&Value::Bool(true), &Value::Bool(false)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_v1_entry_point_redirect_sends_plain_clients_to_the_tls_entry_point() {
+    let stack = seed_stack(&[SECURE_TASK]).await;
+    stack.add_service(
+        "demo_secure",
+        &[
+            ("traefik.frontend.rule", "Host: secure.example.com"),
+            ("traefik.frontend.entryPoints", "web,websecure"),
+            ("traefik.frontend.redirect.entryPoint", "websecure"),
+        ],
+        SECURE_TASK,
+    );
+    let ca = TestCa::new();
+    let secrets = tempfile::tempdir().expect("temp dir");
+    ca.write_pair(secrets.path(), "site", &["secure.example.com"]);
+    let hawser = Hawser::start(&[
+        "--docker-host",
+        &stack.docker.url(),
+        "--entrypoint",
+        "web=127.0.0.1:0,websecure=127.0.0.1:0;tls",
+        "--tls-cert-dir",
+        secrets.path().to_str().expect("UTF-8"),
+    ])
+    .await;
+    let secure = hawser
+        .entry_points
+        .iter()
+        .find(|(name, _)| name == "websecure")
+        .map(|(_, address)| *address)
+        .expect("websecure");
+    let url = hawser.url_on("web", "/account?tab=1");
+    let expected = format!("https://secure.example.com:{}/account?tab=1", secure.port());
+    for (method, status) in [
+        (Method::GET, StatusCode::FOUND),
+        (Method::POST, StatusCode::TEMPORARY_REDIRECT),
+    ] {
+        let reply = request(method.clone(), &url, &[("host", "secure.example.com")])
+            .await
+            .expect("an answer");
+        assert_eq!(reply.status, status, "{method}");
+        assert_eq!(reply.headers["location"], expected.as_str(), "{method}");
+    }
+    // Where it sends them, the route serves; the seed's routes (no redirect label) are left as
+    // they were.
+    let (reply, _, _) = https_get(secure, "secure.example.com", "/account", ca.roots(), &[])
+        .await
+        .expect("over TLS");
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.body.contains(&SECURE_TASK.to_string()),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        status(&hawser.url_on("web", "/hello/x")).await,
+        StatusCode::OK
+    );
+    let routes = json(&hawser.admin_url("/api/routes")).await;
+    let middlewares = &route(&routes, "demo_secure")["middlewares"];
+    assert!(
+        middlewares.to_string().contains("entryPointRedirect"),
+        "{routes:#}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -228,6 +228,9 @@ pub(super) fn resolve(
     } else {
         EntryPoints::new(entries)
     };
+    for (position, entry_point) in configured.iter().enumerate() {
+        routing.set_port(position, entry_point.address.port());
+    }
     for arg in args.iter().filter(|arg| arg.tls) {
         routing = routing.with_tls(
             &arg.name,

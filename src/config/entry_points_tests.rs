@@ -67,6 +67,9 @@ fn entry_points_are_named_addresses_repeated_or_comma_separated() {
         listed(&listed_once).0,
         strings(&["a=[::1]:8000", "b=0.0.0.0:0"])
     );
+    // Routing knows the ports (a v1 redirect names an entry point); `:0` is set once bound.
+    let routing = &repeated.routing.entry_points;
+    assert_eq!((routing.port(0), routing.port(1)), (Some(80), Some(443)));
 }
 
 /// `;tls`, `;certresolver=` and `;redirect=` become the proxy's and routing's views.

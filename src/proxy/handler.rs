@@ -257,6 +257,7 @@ impl Handler {
             trusted_proxy: self.settings.is_trusted(connection.peer.ip()),
             tls: connection.tls,
             now: Instant::now(),
+            entry_point: connection.entry_point,
         };
         middleware::run(
             &route.def.middlewares,

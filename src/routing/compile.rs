@@ -222,6 +222,7 @@ fn compile_swarm_service(
         &service.labels,
         &service.container_labels,
         &settings.labels,
+        &settings.entry_points,
     );
     for message in &outcome.warnings {
         compiled.spec.warnings.push(ServiceWarning {

@@ -30,6 +30,9 @@ struct Entry {
     name: String,
     is_default: bool,
     tls: Option<EntryPointTls>,
+    /// The port it listens on, once known (a v1 `frontend.redirect.entryPoint` sends clients
+    /// there).
+    port: Option<u16>,
 }
 
 /// What a TLS entry point gives the routes served on it.
@@ -59,6 +62,7 @@ impl EntryPoints {
                     name,
                     is_default,
                     tls: None,
+                    port: None,
                 })
                 .collect(),
             lenient: false,
@@ -79,6 +83,17 @@ impl EntryPoints {
             entry.tls = Some(tls);
         }
         self
+    }
+
+    /// Sets the port the entry point at `position` listens on (the bound one, for `:0`).
+    pub fn set_port(&mut self, position: usize, port: u16) {
+        if let Some(entry) = self.entries.get_mut(position) {
+            entry.port = Some(port);
+        }
+    }
+
+    pub fn port(&self, position: usize) -> Option<u16> {
+        self.entries.get(position)?.port
     }
 
     pub fn is_tls(&self, position: usize) -> bool {
@@ -137,7 +152,7 @@ impl EntryPoints {
     }
 
     /// Every configured name, for messages: `web, admin`.
-    fn listed(&self) -> String {
+    pub(super) fn listed(&self) -> String {
         let names: Vec<&str> = self
             .entries
             .iter()

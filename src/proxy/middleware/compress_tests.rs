@@ -167,6 +167,7 @@ async fn a_stream_is_compressed_as_it_comes_not_held_to_its_end() {
         trusted_proxy: false,
         tls: false,
         now: Instant::now(),
+        entry_point: 0,
     };
     let mut request = Request::new(RequestBody::Empty);
     request

@@ -81,6 +81,7 @@ mod tests {
             trusted_proxy: false,
             tls: false,
             now: Instant::now(),
+            entry_point: 0,
         };
         let held = run(chain, request("a.test"), &context, &endpoint).await;
         assert_eq!(held.status(), StatusCode::OK);

@@ -157,6 +157,7 @@ mod tests {
             trusted_proxy: false,
             tls: false,
             now,
+            entry_point: 0,
         };
         let mut request = Request::new(RequestBody::Empty);
         *request.uri_mut() = path.parse().expect("path");

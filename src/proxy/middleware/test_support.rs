@@ -323,6 +323,7 @@ impl Worker {
             trusted_proxy: false,
             tls: false,
             now: Instant::now(),
+            entry_point: 0,
         };
         run(&route.def.middlewares, outgoing, &context, &endpoint).await
     }

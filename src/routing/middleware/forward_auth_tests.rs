@@ -36,6 +36,7 @@ fn context() -> RequestContext {
         trusted_proxy: false,
         tls: false,
         now: Instant::now(),
+        entry_point: 0,
     }
 }
 

@@ -170,6 +170,7 @@ mod tests {
             trusted_proxy: false,
             tls: false,
             now: Instant::now(),
+            entry_point: 0,
         }
     }
 

@@ -11,6 +11,7 @@
 pub mod add_prefix;
 pub mod basic_auth;
 pub mod cors;
+pub mod entry_point_redirect;
 pub mod go_regex;
 pub mod headers;
 pub mod htpasswd;
@@ -48,6 +49,7 @@ use super::options::{OptionError, Options};
 
 pub use add_prefix::AddPrefix;
 pub use basic_auth::BasicAuth;
+pub use entry_point_redirect::EntryPointRedirect;
 pub use headers::Headers;
 pub use ip_allow_list::IpAllowList;
 pub use rate_limit::RateLimit;
@@ -78,6 +80,8 @@ pub struct MiddlewareDef {
 pub enum Middleware {
     AddPrefix(AddPrefix),
     BasicAuth(BasicAuth),
+    /// Made from v1's `frontend.redirect.entryPoint` alone (no v2/v3 middleware type).
+    EntryPointRedirect(EntryPointRedirect),
     /// Boxed: by far the largest configuration.
     Headers(Box<Headers>),
     /// `ipAllowList`, or its deprecated v2 name `ipWhiteList` (which has no `rejectStatusCode`).
@@ -142,6 +146,7 @@ impl Middleware {
         match self {
             Middleware::AddPrefix(_) => "addPrefix",
             Middleware::BasicAuth(_) => "basicAuth",
+            Middleware::EntryPointRedirect(_) => "entryPointRedirect",
             Middleware::Headers(_) => "headers",
             Middleware::IpAllowList(config) if config.white_list => "ipWhiteList",
             Middleware::IpAllowList(_) => "ipAllowList",
@@ -168,6 +173,7 @@ impl Middleware {
         match self {
             Middleware::AddPrefix(step) => Runner::Step(step),
             Middleware::BasicAuth(config) => Runner::BasicAuth(config),
+            Middleware::EntryPointRedirect(step) => Runner::Step(step),
             Middleware::Headers(step) => Runner::Step(step.as_ref()),
             Middleware::IpAllowList(step) => Runner::Step(step),
             Middleware::RateLimit(config) => Runner::RateLimit(config),
@@ -243,6 +249,8 @@ pub struct RequestContext {
     /// The client connected with TLS.
     pub tls: bool,
     pub now: Instant,
+    /// The position of the entry point the request came in on.
+    pub entry_point: usize,
 }
 
 /// A middleware that works on the request alone: it rewrites it and lets it go on, or answers

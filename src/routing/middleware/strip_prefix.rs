@@ -94,6 +94,7 @@ mod tests {
             trusted_proxy: false,
             tls: false,
             now: Instant::now(),
+            entry_point: 0,
         };
         let verdict = config.on_request(&mut parts, &context, &mut ResponseEdits::default());
         let prefix = parts

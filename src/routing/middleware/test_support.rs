@@ -33,6 +33,7 @@ pub fn context() -> RequestContext {
         trusted_proxy: false,
         tls: false,
         now: Instant::now(),
+        entry_point: 0,
     }
 }
 

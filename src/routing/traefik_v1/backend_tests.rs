@@ -1,3 +1,4 @@
+use crate::routing::entry_points::EntryPoints;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -24,6 +25,7 @@ fn settings(labels: &[(&str, &str)]) -> (BalancerSettings, Vec<String>) {
             domain: None,
             exposed_by_default: true,
         },
+        &EntryPoints::default(),
     );
     let labels = outcome.result.expect("routed");
     (labels.routes[0].balancer.clone(), outcome.warnings)
@@ -162,6 +164,7 @@ fn a_segment_inherits_the_services_backend_labels() {
             domain: None,
             exposed_by_default: true,
         },
+        &EntryPoints::default(),
     );
     let routes = outcome.result.expect("routed").routes;
     assert_eq!(routes[0].balancer.sticky, None);

@@ -14,6 +14,7 @@ use super::rule::parse_rule;
 use super::toml_string;
 use super::values::{bool_or_default, int_or_default, parse_port, strict_bool, warn_once};
 use crate::routing::SkipReason;
+use crate::routing::entry_points::EntryPoints;
 use crate::routing::load_balancer::{BalancerSettings, Scheme};
 use crate::routing::middleware::MiddlewareDef;
 use crate::routing::rule::Rule;
@@ -64,15 +65,17 @@ pub struct LabelOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Reads one service's labels.
+/// Reads one service's labels. `entry_points` are the proxy's: a frontend redirect names one.
 pub fn parse_service_labels(
     service_name: &str,
     labels: &BTreeMap<String, String>,
     container_labels: &BTreeMap<String, String>,
     settings: &LabelSettings,
+    entry_points: &EntryPoints,
 ) -> LabelOutcome {
     let mut parser = Parser {
         prefix: &settings.prefix,
+        entry_points,
         root: Vec::new(),
         segments: BTreeMap::new(),
         warnings: Vec::new(),
@@ -91,6 +94,7 @@ pub fn parse_service_labels(
 
 struct Parser<'a> {
     prefix: &'a str,
+    entry_points: &'a EntryPoints,
     /// Unsegmented labels, in label order.
     root: Vec<Labelled<'a>>,
     segments: BTreeMap<&'a str, Vec<Labelled<'a>>>,
@@ -316,7 +320,12 @@ impl<'a> Parser<'a> {
             None => service_name.to_owned(),
         };
         let frontend = self.feature_labels(segment, Property::Frontend, "frontend.");
-        let middlewares = frontend_middlewares(&route_name, &frontend, &mut self.warnings)?;
+        let middlewares = frontend_middlewares(
+            &route_name,
+            &frontend,
+            self.entry_points,
+            &mut self.warnings,
+        )?;
         let backend_labels = self.feature_labels(segment, Property::Balancer, "backend.");
         let mut balancer = balancer_settings(&backend_labels, &mut self.warnings);
         if h2c {

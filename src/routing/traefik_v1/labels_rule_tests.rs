@@ -1,6 +1,7 @@
 //! How the rule label is read: as the TOML string Traefik 1.7 decodes, with Traefik's
 //! default rule when it is empty.
 
+use crate::routing::entry_points::EntryPoints;
 use std::collections::BTreeMap;
 
 use super::tests::{labels, parse, settings, skipped};
@@ -56,6 +57,7 @@ fn an_empty_rule_is_no_rule() {
             domain: Some("docker.localhost".into()),
             ..settings()
         },
+        &EntryPoints::default(),
     );
     let route = &with_domain.result.expect("routed").routes[0];
     assert_eq!(route.rule_text, "Host:demo-web.docker.localhost");
@@ -78,6 +80,7 @@ fn an_empty_rule_is_no_rule() {
             domain: Some("example.org".into()),
             ..settings()
         },
+        &EntryPoints::default(),
     );
     let route = &segment.result.expect("routed").routes[0];
     assert_eq!(route.rule_text, "Host:demo-web.example.org");
@@ -98,6 +101,7 @@ fn the_domain_label_sets_the_default_rules_domain() {
             domain: Some("fallback.test".into()),
             ..settings()
         },
+        &EntryPoints::default(),
     );
     let service = outcome.result.expect("routed");
     assert_eq!(service.routes[0].rule_text, "Host:demo-hello.fallback.test");

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use super::{LabelOutcome, LabelSettings, parse_service_labels};
 use crate::routing::SkipReason;
+use crate::routing::entry_points::EntryPoints;
 
 pub(super) fn settings() -> LabelSettings {
     LabelSettings {
@@ -19,7 +20,13 @@ pub(super) fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 }
 
 pub(super) fn parse(pairs: &[(&str, &str)]) -> LabelOutcome {
-    parse_service_labels("demo_hello", &labels(pairs), &BTreeMap::new(), &settings())
+    parse_service_labels(
+        "demo_hello",
+        &labels(pairs),
+        &BTreeMap::new(),
+        &settings(),
+        &EntryPoints::default(),
+    )
 }
 
 pub(super) fn skipped(pairs: &[(&str, &str)]) -> SkipReason {
@@ -92,6 +99,7 @@ fn enable_follows_the_default_and_the_label() {
             exposed_by_default: false,
             ..settings()
         },
+        &EntryPoints::default(),
     );
     assert!(matches!(
         not_exposed.result,
@@ -109,6 +117,7 @@ fn enable_follows_the_default_and_the_label() {
             exposed_by_default: false,
             ..settings()
         },
+        &EntryPoints::default(),
     );
     assert!(opted_in.result.is_ok());
 }
@@ -184,7 +193,13 @@ fn a_missing_port_is_reported_with_the_label_to_set() {
 #[test]
 fn container_labels_are_not_read_and_the_reason_says_where_to_move_them() {
     let container = labels(&[("traefik.enable", "false")]);
-    let outcome = parse_service_labels("demo_traefik", &BTreeMap::new(), &container, &settings());
+    let outcome = parse_service_labels(
+        "demo_traefik",
+        &BTreeMap::new(),
+        &container,
+        &settings(),
+        &EntryPoints::default(),
+    );
     let reason = outcome.result.expect_err("no port label").to_string();
     assert!(reason.contains("traefik.enable"), "{reason}");
     assert!(reason.contains("deploy.labels"), "{reason}");
@@ -192,13 +207,19 @@ fn container_labels_are_not_read_and_the_reason_says_where_to_move_them() {
     // Routed services get the same advice as a warning.
     let service = labels(&[("traefik.port", "80"), ("traefik.frontend.rule", "Path: /")]);
     let container = labels(&[("traefik.frontend.priority", "5")]);
-    let outcome = parse_service_labels("svc", &service, &container, &settings());
+    let outcome = parse_service_labels(
+        "svc",
+        &service,
+        &container,
+        &settings(),
+        &EntryPoints::default(),
+    );
     assert!(outcome.result.is_ok());
     assert!(outcome.warnings.iter().any(|w| w.contains("deploy.labels")));
 
     // Labels present in both places (the seed's hello service) need no warning.
     let both = labels(&[("traefik.port", "80"), ("traefik.frontend.rule", "Path: /")]);
-    let outcome = parse_service_labels("svc", &both, &both, &settings());
+    let outcome = parse_service_labels("svc", &both, &both, &settings(), &EntryPoints::default());
     assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
 }
 
@@ -212,6 +233,7 @@ fn domain_gives_a_default_host_rule() {
             domain: Some("docker.localhost".into()),
             ..settings()
         },
+        &EntryPoints::default(),
     );
     let service = outcome.result.expect("routed");
     assert_eq!(
@@ -398,6 +420,7 @@ fn another_prefix_reads_other_labels() {
             prefix: "hawser".into(),
             ..settings()
         },
+        &EntryPoints::default(),
     );
     assert_eq!(outcome.result.expect("routed").routes[0].port, 80);
 }

@@ -7,7 +7,8 @@
 
 use super::values::parse_map_value;
 use crate::routing::SkipReason;
-use crate::routing::middleware::{Middleware, MiddlewareDef};
+use crate::routing::entry_points::EntryPoints;
+use crate::routing::middleware::{EntryPointRedirect, Middleware, MiddlewareDef};
 use crate::routing::options::Options;
 
 /// One frontend label: its key after `frontend.`, the label, the value.
@@ -26,10 +27,12 @@ struct Translated {
 }
 
 /// The frontend's middlewares, outermost first, plus warnings about what v1 had and the
-/// middlewares do not (reported, never silently dropped). `route` names them (`name@v1`).
+/// middlewares do not (reported, never silently dropped). `route` names them (`name@v1`);
+/// `entry_points` are where a `redirect.entryPoint` can send clients.
 pub(super) fn frontend_middlewares(
     route: &str,
     labels: &[FrontendLabel<'_>],
+    entry_points: &EntryPoints,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<MiddlewareDef>, SkipReason> {
     let get = |key: &str| {
@@ -68,14 +71,9 @@ pub(super) fn frontend_middlewares(
             warnings,
         )?);
     }
-    if let Some(redirect) = redirect(labels, warnings)? {
-        let (kind, options) = redirect;
-        built.push(read(
-            &format!("{route}-redirect"),
-            kind,
-            &options,
-            warnings,
-        )?);
+    if let Some(redirect) = redirect(&format!("{route}-redirect"), labels, entry_points, warnings)?
+    {
+        built.push(redirect);
     }
     let headers = header_options(labels, warnings);
     if !headers.is_empty() {
@@ -189,25 +187,50 @@ fn source_criterion(extractor: &FrontendLabel<'_>) -> Result<Translated, SkipRea
     }
 }
 
-/// `redirect.regex` + `redirect.replacement` (+ `permanent`) as a redirectRegex. An entry point
-/// redirect (`redirect.entryPoint`) names a listener, which hawser does not have by that name:
-/// a warning, as before.
+/// `redirect.regex` + `redirect.replacement` (+ `permanent`) as a redirectRegex, or
+/// `redirect.entryPoint` (+ `permanent`; v1 prefers it when both are set) as an
+/// [`EntryPointRedirect`]. A name hawser has no entry point for is warned about and the
+/// redirect left out, as v1 logs it and serves the frontend without one.
 fn redirect(
+    name: &str,
     labels: &[FrontendLabel<'_>],
+    entry_points: &EntryPoints,
     warnings: &mut Vec<String>,
-) -> Result<Option<(&'static str, Vec<Translated>)>, SkipReason> {
+) -> Result<Option<MiddlewareDef>, SkipReason> {
     let get = |key: &str| {
         labels
             .iter()
             .find(|label| label.key.eq_ignore_ascii_case(key))
     };
+    let permanent = get("redirect.permanent");
     if let Some(entry_point) = get("redirect.entryPoint") {
-        warnings.push(format!(
-            "label {} is ignored: hawser has no entry point redirects yet (use a redirectScheme \
-             middleware)",
-            entry_point.label
-        ));
-        return Ok(None);
+        let target_name = entry_point.value.trim();
+        let target = entry_points.position(target_name).and_then(|position| {
+            let port = entry_points.port(position)?;
+            Some((position, entry_points.is_tls(position), port))
+        });
+        let Some((target, tls, port)) = target else {
+            warnings.push(format!(
+                "label {} is ignored: hawser has no entry point {target_name:?} to redirect \
+                 to (it has {})",
+                entry_point.label,
+                entry_points.listed()
+            ));
+            return Ok(None);
+        };
+        let mut options = vec![
+            translate(entry_point, "scheme", if tls { "https" } else { "http" }),
+            translate(entry_point, "port", &port.to_string()),
+        ];
+        options.extend(permanent.map(|label| translate(label, "permanent", label.value)));
+        let to_target = read(name, "redirectScheme", &options, warnings)?;
+        let Middleware::RedirectScheme(redirect) = to_target.middleware else {
+            unreachable!("redirectScheme options read as a redirectScheme");
+        };
+        return Ok(Some(MiddlewareDef {
+            name: name.to_owned(),
+            middleware: Middleware::EntryPointRedirect(EntryPointRedirect { target, redirect }),
+        }));
     }
     let (Some(regex), Some(replacement)) = (get("redirect.regex"), get("redirect.replacement"))
     else {
@@ -223,10 +246,8 @@ fn redirect(
         translate(regex, "regex", regex.value),
         translate(replacement, "replacement", replacement.value),
     ];
-    if let Some(permanent) = get("redirect.permanent") {
-        options.push(translate(permanent, "permanent", permanent.value));
-    }
-    Ok(Some(("redirectRegex", options)))
+    options.extend(permanent.map(|label| translate(label, "permanent", label.value)));
+    read(name, "redirectRegex", &options, warnings).map(Some)
 }
 
 /// `headers.*` as the v2 headers middleware's options. v1 maps (`K:v||K2:v2`) become one option

@@ -1,7 +1,10 @@
-use super::*;
-use crate::routing::middleware::Middleware;
+use http::StatusCode;
 
-fn labels(pairs: &'static [(&'static str, &'static str)]) -> Vec<FrontendLabel<'static>> {
+use super::*;
+use crate::routing::middleware::test_support::{context, request, run};
+use crate::routing::middleware::{EntryPointRedirect, Middleware, RequestContext};
+
+fn labels<'a>(pairs: &'a [(&'a str, &'a str)]) -> Vec<FrontendLabel<'a>> {
     pairs
         .iter()
         .map(|(key, value)| FrontendLabel {
@@ -14,8 +17,46 @@ fn labels(pairs: &'static [(&'static str, &'static str)]) -> Vec<FrontendLabel<'
 
 fn build(pairs: &'static [(&'static str, &'static str)]) -> (Vec<MiddlewareDef>, Vec<String>) {
     let mut warnings = Vec::new();
-    let built = frontend_middlewares("web", &labels(pairs), &mut warnings).expect("valid");
+    let built = frontend_middlewares("web", &labels(pairs), &no_entry_points(), &mut warnings)
+        .expect("valid");
     (built, warnings)
+}
+
+fn no_entry_points() -> EntryPoints {
+    EntryPoints::default()
+}
+
+/// `web` on 80 and `alt` on 8080 (plain), `websecure` on 443 and `alt-secure` on 8443 (TLS).
+fn lab_entry_points() -> EntryPoints {
+    let names = ["web", "alt", "websecure", "alt-secure"];
+    let mut entry_points = EntryPoints::new(names.map(|name| (name.to_owned(), true)));
+    for (position, port) in [80, 8080, 443, 8443].into_iter().enumerate() {
+        entry_points.set_port(position, port);
+    }
+    for name in ["websecure", "alt-secure"] {
+        entry_points = entry_points.with_tls(name, Default::default());
+    }
+    entry_points
+}
+
+fn redirect_with(pairs: &[(&str, &str)]) -> (Vec<MiddlewareDef>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let built = frontend_middlewares("web", &labels(pairs), &lab_entry_points(), &mut warnings)
+        .expect("valid");
+    (built, warnings)
+}
+
+/// The one entry point redirect built.
+fn step(built: &[MiddlewareDef]) -> &EntryPointRedirect {
+    match built {
+        [
+            MiddlewareDef {
+                middleware: Middleware::EntryPointRedirect(step),
+                ..
+            },
+        ] => step,
+        other => panic!("one entryPointRedirect, got {other:?}"),
+    }
 }
 
 fn kinds(built: &[MiddlewareDef]) -> Vec<&'static str> {
@@ -97,13 +138,19 @@ fn what_the_middlewares_lack_is_warned_about_and_bad_values_skip_the_service() {
     let err = frontend_middlewares(
         "web",
         &labels(&[("whiteList.sourceRange", "10.0.0.0/8, not-an-ip")]),
+        &no_entry_points(),
         &mut warnings,
     )
     .expect_err("a bad range");
     // provider/docker TestBuildIPWhiteLister: a bad entry skips the frontend, never opens it.
     assert!(err.to_string().contains("whiteList.sourceRange"), "{err}");
-    let err = frontend_middlewares("web", &labels(&[("redirect.regex", "^/a")]), &mut warnings)
-        .expect_err("a regex alone");
+    let err = frontend_middlewares(
+        "web",
+        &labels(&[("redirect.regex", "^/a")]),
+        &no_entry_points(),
+        &mut warnings,
+    )
+    .expect_err("a regex alone");
     assert!(err.to_string().contains("replacement"), "{err}");
     let err = frontend_middlewares(
         "web",
@@ -111,6 +158,7 @@ fn what_the_middlewares_lack_is_warned_about_and_bad_values_skip_the_service() {
             ("rateLimit.extractorFunc", "client.port"),
             ("rateLimit.rateSet.a.average", "1"),
         ]),
+        &no_entry_points(),
         &mut warnings,
     )
     .expect_err("an unknown extractor");
@@ -126,4 +174,130 @@ fn the_deprecated_spellings_still_work() {
         ("whiteList.useXForwardedFor", "true"),
     ]);
     assert_eq!(kinds(&built), ["ipAllowList", "basicAuth"]);
+}
+
+/// Labels, method, URL, the `Location` sent, the status.
+type RedirectCase<'a> = (
+    &'a [(&'a str, &'a str)],
+    &'a str,
+    &'a str,
+    &'a str,
+    StatusCode,
+);
+
+#[test]
+fn an_entry_point_redirect_sends_clients_to_that_entry_points_scheme_and_port() {
+    // v1 `redirect.NewEntryPointHandler`: https when the target has TLS, its port; 302/307
+    // unless `redirect.permanent`.
+    let cases: [RedirectCase; 5] = [
+        (
+            &[("redirect.entryPoint", "websecure")],
+            "GET",
+            "http://app.example.com/hello/a?b=1",
+            "https://app.example.com/hello/a?b=1",
+            StatusCode::FOUND,
+        ),
+        (
+            &[("redirect.entryPoint", "websecure")],
+            "POST",
+            "http://app.example.com:80/x",
+            "https://app.example.com/x",
+            StatusCode::TEMPORARY_REDIRECT,
+        ),
+        (
+            &[
+                ("redirect.entryPoint", "alt-secure"),
+                ("redirect.permanent", "true"),
+            ],
+            "GET",
+            "http://app.example.com/",
+            "https://app.example.com:8443/",
+            StatusCode::MOVED_PERMANENTLY,
+        ),
+        (
+            &[("redirect.entryPoint", " alt ")],
+            "GET",
+            "http://app.example.com/x",
+            "http://app.example.com:8080/x",
+            StatusCode::FOUND,
+        ),
+        (
+            // v1 takes the entry point when both kinds of redirect are given.
+            &[
+                ("redirect.entryPoint", "websecure"),
+                ("redirect.regex", "^http://(.*)"),
+                ("redirect.replacement", "http://elsewhere/$1"),
+            ],
+            "GET",
+            "http://app.example.com/x",
+            "https://app.example.com/x",
+            StatusCode::FOUND,
+        ),
+    ];
+    for (pairs, method, url, location, status) in cases {
+        let (built, warnings) = redirect_with(pairs);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(kinds(&built), ["entryPointRedirect"], "{pairs:?}");
+        assert_eq!(built[0].name, "web-redirect");
+        let outcome = run(step(&built), request(method, url, &[]), &context());
+        assert_eq!(outcome.status(), status, "{pairs:?} {method} {url}");
+        assert_eq!(
+            outcome.answer().headers["location"],
+            location,
+            "{pairs:?} {url}"
+        );
+    }
+}
+
+#[test]
+fn a_request_on_the_target_entry_point_or_already_at_its_url_goes_on() {
+    // On `websecure` (position 2) itself, whatever port `Host` names (a published port may
+    // differ from the one hawser binds).
+    let (built, _) = redirect_with(&[("redirect.entryPoint", "websecure")]);
+    assert_eq!(step(&built).target, 2);
+    let on_websecure = RequestContext {
+        tls: true,
+        entry_point: 2,
+        ..context()
+    };
+    for url in ["http://app.example.com/x", "http://app.example.com:30443/x"] {
+        let outcome = run(step(&built), request("GET", url, &[]), &on_websecure);
+        assert_eq!(outcome.status(), StatusCode::OK, "{url}");
+    }
+    // On another entry point, a request already at the target's scheme and port goes on too.
+    let (built, _) = redirect_with(&[("redirect.entryPoint", "alt")]);
+    let outcome = run(
+        step(&built),
+        request("GET", "http://app.example.com:8080/x", &[]),
+        &context(),
+    );
+    assert_eq!(outcome.status(), StatusCode::OK);
+}
+
+#[test]
+fn a_redirect_to_an_entry_point_hawser_lacks_is_warned_about_and_left_out() {
+    let (built, warnings) = redirect_with(&[
+        ("redirect.entryPoint", "https"),
+        ("headers.frameDeny", "true"),
+    ]);
+    assert_eq!(kinds(&built), ["headers"]);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("redirect.entryPoint") && warnings[0].contains("\"https\""),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[0].contains("web, alt, websecure, alt-secure"),
+        "{warnings:?}"
+    );
+    let mut warnings = Vec::new();
+    let built = frontend_middlewares(
+        "web",
+        &labels(&[("redirect.entryPoint", "websecure")]),
+        &no_entry_points(),
+        &mut warnings,
+    )
+    .expect("valid");
+    assert!(built.is_empty());
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
 }
