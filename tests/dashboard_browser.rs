@@ -20,7 +20,7 @@ use support::browser::{Browser, Driver, full_page_height, save_screenshot, targe
 use support::hawser::Hawser;
 use support::http::{get, request};
 use support::stack::{Stack, seed_stack};
-use support::swarm::{new_service, new_task};
+use support::swarm::{new_service, new_task, set_labels};
 use support::wait::eventually;
 
 /// Loopback addresses no other test file uses, for the tasks the test adds.
@@ -399,6 +399,71 @@ async fn check_dashboard(client: &Client, hawser: &Hawser, stack: &Stack) {
     let multi = route(&view, "multi");
     assert_ne!(multi["backends"][0]["cells"]["errors"], "0", "{multi:#}");
     assert_eq!(view["marker"], 1, "still the same page");
+
+    // ---- an active health check fails: `multi`'s task (nothing listens) shows as unhealthy
+    stack.docker.edit(|swarm| {
+        set_labels(
+            swarm,
+            "multi",
+            &[
+                ("traefik.docker.network", "demo_apps"),
+                (
+                    "traefik.frontend.rule",
+                    "Host:multi.local;PathPrefix:/api,/v2",
+                ),
+                ("traefik.port", "8080"),
+                ("traefik.backend.healthcheck.path", "/health"),
+                ("traefik.backend.healthcheck.interval", "200ms"),
+            ],
+        );
+    });
+    stack.docker.event("service", "update", "multi");
+    let view = wait_for_page(client, "multi's task failing its health check", |view| {
+        let row = route(view, "multi")["backends"].as_array()?.first()?;
+        (row["cells"]["state"] == "unhealthy").then_some(())
+    })
+    .await;
+    let unhealthy = client
+        .find(Locator::Css(
+            r#"[data-testid="route"][data-name="multi"] [data-testid="backend"]"#,
+        ))
+        .await
+        .expect("multi's backend row");
+    assert_eq!(
+        unhealthy.attr("data-health").await.expect("attribute"),
+        Some("down".to_owned())
+    );
+    let state = unhealthy
+        .find(Locator::Css(r#"td[data-column="state"] .state"#))
+        .await
+        .expect("state cell");
+    let why = state
+        .attr("title")
+        .await
+        .expect("title")
+        .unwrap_or_default();
+    assert!(
+        why.starts_with("health check: connect ") && why.contains("refused"),
+        "{why}"
+    );
+    // Its only task is down, so the route says it answers 503.
+    let route_node = client
+        .find(Locator::Css(r#"[data-testid="route"][data-name="multi"]"#))
+        .await
+        .expect("multi");
+    let note = route_node
+        .find(Locator::Css(r#"[data-testid="all-unhealthy"]"#))
+        .await
+        .expect("the note");
+    assert!(note.is_displayed().await.expect("displayed"));
+    assert!(note.text().await.expect("text").contains("503"));
+    let hello_note = client
+        .find(Locator::Css(
+            r#"[data-testid="route"][data-name="demo_hello"] [data-testid="all-unhealthy"]"#,
+        ))
+        .await
+        .expect("demo_hello's note");
+    assert!(!hello_note.is_displayed().await.expect("displayed"));
     assert_eq!(view["violations"], json!([]), "no CSP violations");
 
     // ---- screenshots: the whole page at desktop width, then a phone's first screen

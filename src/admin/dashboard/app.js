@@ -364,6 +364,11 @@
       h("ul", { className: "route-warnings" }),
       h("div", { className: "table-wrap" }, [table]),
       h("p", { className: "route-empty", text: "No running task: requests to this route get 503." }),
+      h("p", {
+        className: "route-unhealthy",
+        testid: "all-unhealthy",
+        text: "Every task fails its health check: requests to this route get 503.",
+      }),
     ]);
     node.dataset.name = route.name;
     return node;
@@ -449,6 +454,8 @@
       updateBackendRow,
     );
     toggleClass(node, "no-backends", route.backends.length === 0);
+    const down = (backend) => backend.health && backend.health.status === "down";
+    toggleClass(node, "all-unhealthy", route.backends.length > 0 && route.backends.every(down));
   }
 
   function createBackendRow(row) {
