@@ -5,7 +5,7 @@
 //! [`Traffic`] holds the totals that belong to no route.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,11 @@ use std::time::{Duration, Instant};
 pub mod health;
 
 pub use health::ActiveHealth;
+
+/// A backend failing again and again rests at most `2^MAX_REST_DOUBLINGS` cooldowns (32 s with
+/// the default 1 s): long enough to stop paying for a node that is gone, short enough to take
+/// one back soon after Swarm does.
+pub const MAX_REST_DOUBLINGS: u32 = 5;
 
 /// Upper bounds of the latency histogram buckets, in seconds (Prometheus `le`).
 pub const LATENCY_BUCKETS: [f64; 12] = [
@@ -29,7 +34,9 @@ pub struct RouteStats {
 
 /// Counts for one backend (a task address), and its passive health: an attempt that got no
 /// response and cost time (timed out, broke) makes the backend rest (selection passes it
-/// over) until a cooldown has passed or it answers again.
+/// over) until a cooldown has passed or it answers again. Each further such failure without
+/// an answer in between doubles the rest, up to [`MAX_REST_DOUBLINGS`] times, as Envoy's
+/// outlier ejection grows: a node that is gone costs a few slow attempts, not one a second.
 #[derive(Debug, Default)]
 pub struct BackendStats {
     /// The last attempt got no response (whatever it cost): what operators see as down.
@@ -37,6 +44,8 @@ pub struct BackendStats {
     /// When the last attempt without a response failed (see [`clock_millis`]); 0 once one
     /// got a response.
     failed_at: AtomicU64,
+    /// Failures that cost time since the last response.
+    costly_failures: AtomicU32,
     pub requests: AtomicU64,
     /// Attempts that got no response: refused, reset, timed out.
     pub failures: AtomicU64,
@@ -79,6 +88,7 @@ impl BackendStats {
         self.failures.fetch_add(1, Ordering::Relaxed);
         self.down.store(true, Ordering::Relaxed);
         if rest {
+            self.costly_failures.fetch_add(1, Ordering::Relaxed);
             self.failed_at.store(clock_millis(), Ordering::Relaxed);
         }
     }
@@ -87,6 +97,7 @@ impl BackendStats {
     pub fn record_response(&self, status: u16, elapsed: Duration) {
         if self.failed_at.load(Ordering::Relaxed) != 0 {
             self.failed_at.store(0, Ordering::Relaxed);
+            self.costly_failures.store(0, Ordering::Relaxed);
         }
         if self.down.load(Ordering::Relaxed) {
             self.down.store(false, Ordering::Relaxed);
@@ -102,12 +113,24 @@ impl BackendStats {
         !self.down.load(Ordering::Relaxed)
     }
 
-    /// Whether the backend failed less than `cooldown` ago and has not answered since. One
-    /// atomic load while it is healthy.
+    /// Whether the backend is resting: it failed less than its rest ago (`cooldown`, doubled
+    /// for each further failure) and has not answered since. One atomic load while it is
+    /// healthy.
     pub fn is_resting(&self, cooldown: Duration) -> bool {
         let failed_at = self.failed_at.load(Ordering::Relaxed);
         failed_at != 0
-            && u128::from(clock_millis().saturating_sub(failed_at)) < cooldown.as_millis()
+            && u128::from(clock_millis().saturating_sub(failed_at))
+                < self.rest(cooldown).as_millis()
+    }
+
+    /// How long the backend rests after its last failure.
+    pub fn rest(&self, cooldown: Duration) -> Duration {
+        let doublings = self
+            .costly_failures
+            .load(Ordering::Relaxed)
+            .saturating_sub(1)
+            .min(MAX_REST_DOUBLINGS);
+        cooldown.saturating_mul(1 << doublings)
     }
 
     /// Records a response's time; the average follows the last ~10 responses.
@@ -353,6 +376,29 @@ mod tests {
         stats.record_response(502, Duration::from_millis(1));
         assert!(!stats.is_resting(long), "any answer ends the rest");
         assert!(stats.is_up());
+    }
+
+    #[test]
+    fn each_failure_without_an_answer_doubles_the_rest_up_to_a_bound() {
+        let stats = BackendStats::default();
+        let cooldown = Duration::from_secs(1);
+        let mut rests = Vec::new();
+        for _ in 0..8 {
+            stats.record_failure(true);
+            rests.push(stats.rest(cooldown).as_secs());
+        }
+        assert_eq!(rests, [1, 2, 4, 8, 16, 32, 32, 32]);
+        stats.record_failure(false);
+        assert_eq!(
+            stats.rest(cooldown).as_secs(),
+            32,
+            "a refusal costs nothing"
+        );
+        stats.record_response(200, Duration::from_millis(1));
+        assert_eq!(stats.rest(cooldown), cooldown, "an answer starts over");
+        stats.record_failure(true);
+        assert_eq!(stats.rest(cooldown), cooldown);
+        assert!(stats.is_resting(cooldown));
     }
 
     #[test]

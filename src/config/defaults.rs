@@ -22,6 +22,9 @@ pub const LABEL_PREFIX: &str = "traefik";
 pub const EXPOSED_BY_DEFAULT: bool = true;
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub const BACKEND_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Inside a swarm a connect takes well under a millisecond; one second means a SYN was lost
+/// (Linux retransmits it after 1 s) or the node is gone.
+pub const BACKEND_FAILOVER_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 pub const BACKEND_RESPONSE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const BACKEND_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 pub const BACKEND_MAX_CONNECTIONS: usize = 256;

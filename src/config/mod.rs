@@ -126,6 +126,8 @@ pub struct Options {
     pub header_read_timeout: Option<DurationArg>,
     #[arg(long, env = "HAWSER_BACKEND_CONNECT_TIMEOUT", help = help("Time to connect to a backend", defaults::BACKEND_CONNECT_TIMEOUT))]
     pub backend_connect_timeout: Option<DurationArg>,
+    #[arg(long, env = "HAWSER_BACKEND_FAILOVER_CONNECT_TIMEOUT", help = help("Time to connect to a backend while another one could take the request instead", defaults::BACKEND_FAILOVER_CONNECT_TIMEOUT))]
+    pub backend_failover_connect_timeout: Option<DurationArg>,
     #[arg(long, env = "HAWSER_BACKEND_RESPONSE_TIMEOUT", help = help("Time for a backend to send response headers; then 504", defaults::BACKEND_RESPONSE_TIMEOUT))]
     pub backend_response_timeout: Option<DurationArg>,
     #[arg(long, env = "HAWSER_BACKEND_IDLE_TIMEOUT", help = help("How long idle backend connections are kept for reuse", defaults::BACKEND_IDLE_TIMEOUT))]
@@ -306,6 +308,7 @@ impl Options {
             workers,
             header_read_timeout,
             backend_connect_timeout,
+            backend_failover_connect_timeout,
             backend_response_timeout,
             backend_idle_timeout,
             backend_max_connections,
@@ -431,6 +434,10 @@ impl Options {
                 backend_connect_timeout: or(
                     self.backend_connect_timeout,
                     defaults::BACKEND_CONNECT_TIMEOUT,
+                ),
+                backend_failover_connect_timeout: or(
+                    self.backend_failover_connect_timeout,
+                    defaults::BACKEND_FAILOVER_CONNECT_TIMEOUT,
                 ),
                 backend_response_timeout: or(
                     self.backend_response_timeout,

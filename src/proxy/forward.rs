@@ -15,15 +15,12 @@
 //! first), its backoff between them, and retries on the statuses it lists, for requests whose
 //! body can be sent again. The safety rule above holds for both.
 
-use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use http::header::{HOST, SET_COOKIE};
-use http::{HeaderMap, Method, Request, Response, Uri, Version};
-use http_body::Body;
+use http::{Request, Response};
 use smallvec::SmallVec;
 use tracing::debug;
 
@@ -31,6 +28,7 @@ use super::ProxySettings;
 use super::error::ProxyError;
 use super::pool::{ConnectError, ConnectionPool, PooledBody};
 use super::pool_h2::H2Failure;
+use super::replay::{Replay, jitter};
 use super::request_body::{BodyError, RequestBody, client_fault};
 use crate::routing::load_balancer::Scheme;
 use crate::routing::middleware::Retry;
@@ -43,6 +41,8 @@ pub struct Upstream {
     pool: Arc<ConnectionPool>,
     response_timeout: Duration,
     retries: usize,
+    /// The connect timeout while another backend could take the request instead.
+    failover_connect_timeout: Duration,
 }
 
 /// The backend that answered, and its answer.
@@ -82,17 +82,6 @@ enum Outcome {
     Status(u16),
 }
 
-/// What it takes to send a request again: its head, and its body when held whole.
-struct Replay {
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: RequestBody,
-    /// Idempotent: may be sent again after a failure that may have reached the backend (a
-    /// status retry of another method is the `retry` middleware's explicit choice).
-    after_failure: bool,
-}
-
 impl Upstream {
     /// Must be called inside the worker's runtime (it starts the pool's evictor there).
     pub fn new(settings: &ProxySettings, traffic: Arc<Traffic>, worker: usize) -> Self {
@@ -108,6 +97,9 @@ impl Upstream {
             pool,
             response_timeout: settings.backend_response_timeout,
             retries: settings.retries,
+            failover_connect_timeout: settings
+                .backend_failover_connect_timeout
+                .min(settings.backend_connect_timeout),
         }
     }
 
@@ -157,7 +149,9 @@ impl Upstream {
             .ok_or_else(|| ProxyError::NoBackend {
                 route: name.to_owned(),
             })?;
-        let replay = Replay::of(&request, self.may_retry(balancer, policy), policy);
+        let retries_status =
+            policy.is_some_and(|policy| policy.0.status_applies_to(request.method()));
+        let replay = Replay::of(&request, self.may_retry(balancer, policy), retries_status);
         let method = request.method().clone();
         let mut pending = Some(request);
         let mut tried: SmallVec<[usize; 4]> = SmallVec::new();
@@ -187,9 +181,17 @@ impl Upstream {
                         .timeout
                         .is_none_or(|timeout| started.elapsed() < timeout)
             };
+            // A connect that is slow (a SYN lost, a node gone) moves on to another backend
+            // soon when there is one to move on to; the last candidate gets the full timeout.
+            let can_fail_over = balancer.backends.len() > tried.len() + 1
+                && match policy {
+                    Some(policy) => policy.0.on_network_error && attempts < policy.0.attempts,
+                    None => self.retries > tried.len(),
+                };
+            let connect_timeout = can_fail_over.then_some(self.failover_connect_timeout);
             let outcome = match tokio::time::timeout(
                 self.response_timeout,
-                self.attempt(backend, balancer.settings.scheme, request),
+                self.attempt(backend, balancer.settings.scheme, request, connect_timeout),
             )
             .await
             {
@@ -320,12 +322,14 @@ impl Upstream {
         }
     }
 
-    /// One attempt on one backend; on failure, the request if it never left.
+    /// One attempt on one backend; on failure, the request if it never left. A new connection
+    /// gets `connect_timeout`, or the pool's own.
     async fn attempt(
         &self,
         backend: &Backend,
         scheme: Scheme,
         request: Request<RequestBody>,
+        connect_timeout: Option<Duration>,
     ) -> Result<Response<PooledBody>, (Failure, Option<Request<RequestBody>>)> {
         let unsent = |err: ConnectError, request| {
             let refused = matches!(err, ConnectError::Refused(_));
@@ -342,7 +346,12 @@ impl Upstream {
                 Err(H2Failure::Send(err)) => Err(err),
             }
         } else {
-            let checkout = match self.pool.checkout(backend.def.address).await {
+            let address = backend.def.address;
+            let checkout = match connect_timeout {
+                Some(timeout) => self.pool.checkout_within(address, timeout).await,
+                None => self.pool.checkout(address).await,
+            };
+            let checkout = match checkout {
                 Ok(checkout) => checkout,
                 Err(err) => return Err(unsent(err, request)),
             };
@@ -369,62 +378,6 @@ impl Upstream {
             }
         })
     }
-}
-
-impl Replay {
-    /// The copy to keep, when the request may be sent again: its body can be, and it is
-    /// idempotent or the policy retries its method on status codes.
-    fn of(
-        request: &Request<RequestBody>,
-        may_retry: bool,
-        policy: Option<&RetryPolicy>,
-    ) -> Option<Replay> {
-        if !may_retry {
-            return None;
-        }
-        let method = request.method();
-        let after_failure = is_idempotent(method);
-        let on_status = policy.is_some_and(|policy| policy.0.status_applies_to(method));
-        if !(after_failure || on_status) {
-            return None;
-        }
-        let body = match request.body() {
-            body if body.is_end_stream() => RequestBody::Empty,
-            body => body.replay()?,
-        };
-        Some(Replay {
-            method: method.clone(),
-            uri: request.uri().clone(),
-            headers: request.headers().clone(),
-            body,
-            after_failure,
-        })
-    }
-
-    fn request(&self) -> Request<RequestBody> {
-        let body = self.body.replay().unwrap_or(RequestBody::Empty);
-        let mut request = Request::new(body);
-        *request.method_mut() = self.method.clone();
-        *request.uri_mut() = self.uri.clone();
-        *request.version_mut() = Version::HTTP_11;
-        *request.headers_mut() = self.headers.clone();
-        request
-    }
-}
-
-/// A number in `[0, 1)` for backoff jitter: std's randomly keyed hasher, which is random
-/// enough for spreading retries and needs no crate.
-fn jitter() -> f64 {
-    let bits = RandomState::new().hash_one(Instant::now());
-    (bits >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// RFC 9110 §9.2.2.
-fn is_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
-    )
 }
 
 impl Outcome {

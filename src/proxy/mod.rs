@@ -13,7 +13,8 @@
 //! - [`middleware`] runs the route's middlewares around forwarding;
 //! - [`upgrade`] splices WebSocket connections once the backend switched protocols;
 //! - [`forward`] sends the request to the route's balancer, retrying on another backend when
-//!   that is safe, over [`pool`]'s keep-alive connections ([`pool_h2`]'s multiplexed ones for
+//!   that is safe (keeping a `replay` copy of what may be sent again), over [`pool`]'s
+//!   keep-alive connections ([`pool_h2`]'s multiplexed ones for
 //!   h2c backends);
 //! - [`health_check`] runs each balancer's active health checks beside the requests, which
 //!   only read their outcome;
@@ -33,6 +34,7 @@ pub mod middleware;
 pub mod pool;
 pub mod pool_h2;
 pub mod redirect;
+mod replay;
 pub mod request_body;
 pub mod server;
 pub mod upgrade;
@@ -65,6 +67,8 @@ pub struct ProxySettings {
     /// connections (hyper counts the idle wait as part of reading the next request head).
     pub header_read_timeout: Duration,
     pub backend_connect_timeout: Duration,
+    /// The connect timeout while another backend could take the request instead.
+    pub backend_failover_connect_timeout: Duration,
     /// From sending the request to receiving the backend's response headers.
     pub backend_response_timeout: Duration,
     /// How long an idle pooled backend connection is kept.

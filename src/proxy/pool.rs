@@ -119,6 +119,15 @@ impl ConnectionPool {
 
     /// An idle connection to `address`, a new one, or the next one to come back.
     pub async fn checkout(self: &Arc<Self>, address: SocketAddr) -> Result<Checkout, ConnectError> {
+        self.checkout_within(address, self.connect_timeout).await
+    }
+
+    /// As [`ConnectionPool::checkout`], giving a new connection `connect_timeout` to be set up.
+    pub async fn checkout_within(
+        self: &Arc<Self>,
+        address: SocketAddr,
+        connect_timeout: Duration,
+    ) -> Result<Checkout, ConnectError> {
         loop {
             let waiting = {
                 let mut backends = self.lock();
@@ -167,7 +176,7 @@ impl ConnectionPool {
                 Grant::Room => {
                     // Boxed: connecting is the rare path, and its state would otherwise sit in
                     // every request's future.
-                    return match Box::pin(self.connect(address)).await {
+                    return match Box::pin(self.connect(address, connect_timeout)).await {
                         Ok(sender) => Ok(Checkout { sender, address }),
                         Err(err) => {
                             self.closed(address);
@@ -182,10 +191,11 @@ impl ConnectionPool {
     async fn connect(
         self: &Arc<Self>,
         address: SocketAddr,
+        timeout: Duration,
     ) -> Result<SendRequest<RequestBody>, ConnectError> {
-        let stream = tokio::time::timeout(self.connect_timeout, TcpStream::connect(address))
+        let stream = tokio::time::timeout(timeout, TcpStream::connect(address))
             .await
-            .map_err(|_| ConnectError::TimedOut(self.connect_timeout))?
+            .map_err(|_| ConnectError::TimedOut(timeout))?
             .map_err(ConnectError::Refused)?;
         let _ = stream.set_nodelay(true);
         let (sender, connection) = http1::Builder::new()

@@ -8,7 +8,7 @@ use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
 use super::{ConnectError, ConnectionPool};
 use crate::proxy::request_body::RequestBody;
@@ -125,5 +125,40 @@ async fn a_refused_connection_gives_its_room_back() {
         pool.lock()
             .get(&address)
             .is_none_or(|connections| connections.open == 0)
+    );
+}
+
+#[tokio::test]
+async fn a_connect_to_an_address_that_drops_syns_gives_up_at_the_timeout_asked_for() {
+    // A full accept queue, never drained: Linux drops further SYNs.
+    let socket = TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.1:0".parse().expect("address"))
+        .expect("bind");
+    let address = socket.local_addr().expect("address");
+    let _listener = socket.listen(1).expect("listen");
+    let mut queued = Vec::new();
+    while let Ok(stream) =
+        tokio::time::timeout(Duration::from_millis(300), TcpStream::connect(address)).await
+    {
+        queued.push(stream.expect("queued"));
+        assert!(queued.len() < 64, "the accept queue never filled");
+    }
+    let (pool, _) = pool(1);
+    let asked = Duration::from_millis(200);
+    let err = pool
+        .checkout_within(address, asked)
+        .await
+        .err()
+        .expect("no connection");
+    assert!(
+        matches!(err, ConnectError::TimedOut(timeout) if timeout == asked),
+        "{err}"
+    );
+    assert!(
+        pool.lock()
+            .get(&address)
+            .is_none_or(|connections| connections.open == 0),
+        "the room is given back"
     );
 }

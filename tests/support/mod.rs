@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod backend;
+pub mod black_hole;
 pub mod browser;
 pub mod e2e;
 pub mod fake_docker;

@@ -218,6 +218,7 @@ pub fn settings() -> ProxySettings {
         workers: 1,
         header_read_timeout: Duration::from_secs(5),
         backend_connect_timeout: Duration::from_secs(2),
+        backend_failover_connect_timeout: Duration::from_secs(1),
         backend_response_timeout: Duration::from_secs(5),
         backend_idle_timeout: Duration::from_secs(30),
         backend_max_connections: 16,
