@@ -48,6 +48,7 @@ fn the_example_stack_is_the_seed_stack_with_only_the_proxy_changed() {
         "/var/run/docker.sock:/var/run/docker.sock:ro",
         "mode: host",
         "traefik.enable=false",
+        "delay: 0s",
     ] {
         assert!(proxy.contains(needed), "the proxy service needs {needed}");
     }

@@ -226,6 +226,7 @@ impl Lab {
             Duration::from_millis(200),
             "the demo stack to settle",
             || async {
+                self.hawser_settled().await?;
                 self.settled(HELLO, 2).await?;
                 self.settled(PING, nodes).await?;
                 let hosts = self.answers("/ping", nodes).await?;
@@ -241,6 +242,27 @@ impl Lab {
             },
         )
         .await
+    }
+
+    /// hawser's own service is done changing: no update or rollback in progress, and one
+    /// task running (Swarm calls it running once its HEALTHCHECK passed), none stopping. A
+    /// scenario that starts while a rollback still replaces hawser would count that restart
+    /// as its own failures.
+    async fn hawser_settled(&self) -> Result<(), String> {
+        let spec = self.docker.service(HAWSER).await?;
+        let update = spec["UpdateStatus"]["State"]
+            .as_str()
+            .unwrap_or("completed");
+        if !matches!(update, "completed" | "rollback_completed") {
+            return Err(format!("{HAWSER}: update {update}"));
+        }
+        let tasks = self.docker.tasks(HAWSER).await?;
+        let running = tasks.iter().filter(|task| task.state == "running").count();
+        let serving = tasks.iter().filter(|task| task.serving()).count();
+        if serving != 1 || running != 1 {
+            return Err(format!("{HAWSER}: {serving} serving, {running} running"));
+        }
+        Ok(())
     }
 
     pub async fn preamble(&self) -> Vec<String> {
