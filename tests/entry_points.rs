@@ -233,12 +233,7 @@ async fn a_v1_entry_point_redirect_sends_plain_clients_to_the_tls_entry_point() 
         secrets.path().to_str().expect("UTF-8"),
     ])
     .await;
-    let secure = hawser
-        .entry_points
-        .iter()
-        .find(|(name, _)| name == "websecure")
-        .map(|(_, address)| *address)
-        .expect("websecure");
+    let secure = hawser.address_of("websecure");
     let url = hawser.url_on("web", "/account?tab=1");
     let expected = format!("https://secure.example.com:{}/account?tab=1", secure.port());
     for (method, status) in [

@@ -8,7 +8,7 @@
 
 mod support;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use http::{Method, StatusCode, Version};
@@ -41,15 +41,6 @@ async fn stack_with_tls_router() -> Stack {
         SECURE_TASK,
     );
     stack
-}
-
-fn address_of(hawser: &Hawser, name: &str) -> SocketAddr {
-    hawser
-        .entry_points
-        .iter()
-        .find(|(entry_point, _)| entry_point == name)
-        .map(|(_, address)| *address)
-        .unwrap_or_else(|| panic!("no entry point {name}: {:?}", hawser.entry_points))
 }
 
 /// Waits until `/api/routes` lists `route`.
@@ -107,7 +98,7 @@ async fn a_tls_entry_point_serves_v1_routes_and_tls_routers_with_the_certificate
     ])
     .await;
     route_listed(&hawser, "secure@swarm").await;
-    let websecure = address_of(&hawser, "websecure");
+    let websecure = hawser.address_of("websecure");
 
     // A v1 route over TLS, HTTP/1.1: the file's certificate, X-Forwarded-Proto https.
     let (echo, version, facts) = https_get(
@@ -230,7 +221,7 @@ async fn a_redirecting_entry_point_sends_every_request_to_https() {
         "web=127.0.0.1:0;redirect=websecure,websecure=127.0.0.1:0;tls",
     ])
     .await;
-    let port = address_of(&hawser, "websecure").port();
+    let port = hawser.address_of("websecure").port();
     let url = hawser.url_on("web", "/hello/x?y=1");
     for (method, host, status, location) in [
         (
@@ -289,7 +280,7 @@ async fn a_replaced_certificate_file_serves_new_handshakes_and_open_connections_
     ])
     .await;
     route_listed(&hawser, "demo_app").await;
-    let websecure = address_of(&hawser, "websecure");
+    let websecure = hawser.address_of("websecure");
     let mut open = OpenConnection::open(websecure, "app.example.com", ca.roots()).await;
     assert_eq!(open.facts.serial, first);
     let before = open.get("app.example.com").await.expect("answer");
@@ -365,7 +356,7 @@ async fn acme_certificates_are_ordered_from_pebble_and_served() {
         &resolver("alpn", "tlsalpn"),
     ])
     .await;
-    let websecure = address_of(&hawser, "websecure");
+    let websecure = hawser.address_of("websecure");
     let root = roots(&pebble.issuing_root().await);
     let facts = served_once_issued(websecure, "acme.example.com", root.clone()).await;
     assert!(facts.issuer.contains("Pebble"), "{}", facts.issuer);

@@ -27,15 +27,6 @@ const DEADLINE: Duration = Duration::from_secs(20);
 /// The generated default certificate's only name.
 const DEFAULT_NAME: &str = "hawser.invalid";
 
-fn address_of(hawser: &Hawser, name: &str) -> SocketAddr {
-    hawser
-        .entry_points
-        .iter()
-        .find(|(entry_point, _)| entry_point == name)
-        .map(|(_, address)| *address)
-        .unwrap_or_else(|| panic!("no entry point {name}: {:?}", hawser.entry_points))
-}
-
 /// The `/api/certificates` row for `domain` once `ready` holds for it.
 async fn row_when(hawser: &Hawser, domain: &str, ready: impl Fn(&Value) -> bool) -> Value {
     let url = hawser.admin_url("/api/certificates");
@@ -132,7 +123,7 @@ async fn bad_files_and_a_hello_without_sni_get_the_default_certificate_and_other
         dir.to_str().expect("UTF-8"),
     ])
     .await;
-    let websecure = address_of(&hawser, "websecure");
+    let websecure = hawser.address_of("websecure");
 
     // The log names the file at fault and why.
     let broken = dir.join("broken.crt").display().to_string();
@@ -212,7 +203,7 @@ async fn an_unreachable_ca_is_logged_and_reported_while_file_certificates_serve(
         ),
     ])
     .await;
-    let websecure = address_of(&hawser, "websecure");
+    let websecure = hawser.address_of("websecure");
 
     let line = logged_with(
         &hawser,
@@ -295,7 +286,7 @@ async fn a_domain_the_ca_refuses_is_logged_and_reported_while_another_is_issued(
         ),
     ])
     .await;
-    let websecure = address_of(&hawser, "websecure");
+    let websecure = hawser.address_of("websecure");
     let root = roots(&pebble.issuing_root().await);
     let issued = served_once_issued(websecure, "acme.example.com", root.clone()).await;
     assert!(issued.issuer.contains("Pebble"), "{}", issued.issuer);

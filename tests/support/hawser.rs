@@ -120,13 +120,16 @@ impl Hawser {
 
     /// A URL on the named entry point.
     pub fn url_on(&self, entry_point: &str, path: &str) -> String {
-        let address = self
-            .entry_points
+        format!("http://{}{path}", self.address_of(entry_point))
+    }
+
+    /// The address the named entry point is bound to.
+    pub fn address_of(&self, entry_point: &str) -> SocketAddr {
+        self.entry_points
             .iter()
             .find(|(name, _)| name == entry_point)
-            .map(|(_, address)| address)
-            .unwrap_or_else(|| panic!("no entry point {entry_point}: {:?}", self.entry_points));
-        format!("http://{address}{path}")
+            .map(|(_, address)| *address)
+            .unwrap_or_else(|| panic!("no entry point {entry_point}: {:?}", self.entry_points))
     }
 
     pub fn admin_url(&self, path: &str) -> String {
