@@ -1,8 +1,8 @@
 //! Entry points as routing sees them, and which of them each route is served on.
 //!
-//! An entry point is known here by its name and its position in the configured list: the proxy
-//! tells [`RoutingTable::lookup`](super::RoutingTable::lookup) which entry point a request came
-//! in on by that position, so the request path never compares names. A route that names no
+//! An entry point is known here by its name, its port and its position in the configured list:
+//! the proxy tells [`RoutingTable::lookup`](super::RoutingTable::lookup) which entry point a
+//! request came in on by that position, so the request path never compares names. A route that names no
 //! entry point is served on the default ones (Traefik's `defaultEntryPoints`; v3's `asDefault`).
 //!
 //! TLS, as simply as Traefik's entry-point-level `http.tls` makes it: a route with `tls` (a

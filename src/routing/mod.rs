@@ -15,7 +15,8 @@
 //!   [`load_balancer`] and [`tls`] are what a balancer or a route asks for besides matching,
 //!   and [`sticky`] how a sticky cookie names a backend;
 //! - [`network`] chooses which network a service's tasks are reached on;
-//! - [`entry_points`] names the proxy's entry points and decides which each route is served on;
+//! - [`entry_points`] names the proxy's entry points (with the ports a v1 redirect sends clients
+//!   to) and decides which each route is served on;
 //! - [`compile`] turns a cluster snapshot into a [`RoutingSpec`] (the plain data of [`spec`]),
 //!   one service at a time, and
 //!   [`report`] into the per-service view operators read; [`error`](SkipReason) says why a
