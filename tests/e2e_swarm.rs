@@ -11,10 +11,10 @@
 //! at 2 replicas with the default update order, no e2e_* service, hawser without the HTTPS
 //! scenario's entry point.
 //!
-//! Scenario 8 serves the stack over HTTPS with a certificate from Debian's pebble on the host;
-//! scenarios 9 to 13 are faults (a worker's engine stopped, a worker cut off, the manager's
+//! Scenarios 8 to 12 are faults (a worker's engine stopped, a worker cut off, the manager's
 //! engine restarted, hawser SIGKILLed, 10,000 slowloris connections), each under a steady load
-//! and followed by a full repair; the report ends with their table. Both groups run when asked
+//! and followed by a full repair; the report ends with their table. Scenario 13 then serves the
+//! stack over HTTPS with a certificate from Debian's pebble on the host. Both run when asked
 //! for (`HAWSER_E2E_HTTPS=1`, `HAWSER_E2E_FAULTS=1`; scripts/e2e asks for both with the v1
 //! stack); `HAWSER_E2E_ONLY=faults` runs only the faults, `HAWSER_E2E_ONLY=basic` none of them.
 
@@ -89,12 +89,6 @@ async fn the_demo_stack_on_a_three_node_swarm() {
             "7. A service with a bad label",
             bad_label(&lab, &mut report)
         );
-        if only != "basic" && asked("HAWSER_E2E_HTTPS") {
-            scenario!(
-                "8. The stack over HTTPS with a certificate from pebble",
-                https(&lab, &mut report)
-            );
-        }
     }
     if only == "faults" || (only != "basic" && asked("HAWSER_E2E_FAULTS")) {
         let mut rows = Vec::new();
@@ -108,16 +102,24 @@ async fn the_demo_stack_on_a_three_node_swarm() {
                 })
             };
         }
-        fault!("9. Fault: a worker's engine stopped", worker_engine_stopped);
-        fault!("10. Fault: a worker cut off the network", worker_cut_off);
+        fault!("8. Fault: a worker's engine stopped", worker_engine_stopped);
+        fault!("9. Fault: a worker cut off the network", worker_cut_off);
         fault!(
-            "11. Fault: the manager's engine restarted",
+            "10. Fault: the manager's engine restarted",
             leader_engine_restarted
         );
-        fault!("12. Fault: hawser SIGKILLed", hawser_killed);
-        fault!("13. Fault: 10,000 slowloris connections", slowloris);
+        fault!("11. Fault: hawser SIGKILLed", hawser_killed);
+        fault!("12. Fault: 10,000 slowloris connections", slowloris);
         report.heading("Fault table");
         table(&mut report, &rows);
+    }
+    // After the faults: rolling hawser back from its TLS spec replaces its task twice over a few
+    // seconds (the rollback, then once more), which a fault scenario right after would count.
+    if only != "basic" && only != "faults" && asked("HAWSER_E2E_HTTPS") {
+        scenario!(
+            "13. The stack over HTTPS with a certificate from pebble",
+            https(&lab, &mut report)
+        );
     }
 
     report.heading("Clean-up");

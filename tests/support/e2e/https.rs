@@ -1,4 +1,4 @@
-//! Scenario 8: the seed stack over HTTPS with a certificate from pebble. pebble runs on the
+//! Scenario 13: the seed stack over HTTPS with a certificate from pebble. pebble runs on the
 //! host, listening on the lab bridge's leader address (which hawser's container reaches), and
 //! its DNS answers 127.0.0.1 for every name, so its HTTP-01 validations reach hawser's
 //! host-mode port 80 on the leader. hawser is updated to add a `websecure` entry point on 443
@@ -37,7 +37,7 @@ fn tls_args(directory: &str) -> String {
 }
 
 pub async fn https(lab: &Lab, report: &mut Report) -> Outcome {
-    if !available("e2e scenario 8 (HTTPS)") {
+    if !available("e2e scenario 13 (HTTPS)") {
         return Err("pebble is not installed on the host: apt-get install pebble".into());
     }
     let pebble = Pebble::start(PebbleOptions {
