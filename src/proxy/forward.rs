@@ -41,6 +41,7 @@ pub struct Upstream {
     pool: Arc<ConnectionPool>,
     response_timeout: Duration,
     retries: usize,
+    connect_timeout: Duration,
     /// The connect timeout while another backend could take the request instead.
     failover_connect_timeout: Duration,
 }
@@ -97,6 +98,7 @@ impl Upstream {
             pool,
             response_timeout: settings.backend_response_timeout,
             retries: settings.retries,
+            connect_timeout: settings.backend_connect_timeout,
             failover_connect_timeout: settings
                 .backend_failover_connect_timeout
                 .min(settings.backend_connect_timeout),
@@ -185,10 +187,13 @@ impl Upstream {
             // soon when there is one to move on to; the last candidate gets the full timeout.
             let can_fail_over = balancer.backends.len() > tried.len() + 1
                 && match policy {
-                    Some(policy) => policy.0.on_network_error && attempts < policy.0.attempts,
+                    Some(policy) => policy.0.on_network_error && may_retry_more(policy),
                     None => self.retries > tried.len(),
                 };
-            let connect_timeout = can_fail_over.then_some(self.failover_connect_timeout);
+            let connect_timeout = match can_fail_over {
+                true => self.failover_connect_timeout,
+                false => self.connect_timeout,
+            };
             let outcome = match tokio::time::timeout(
                 self.response_timeout,
                 self.attempt(backend, balancer.settings.scheme, request, connect_timeout),
@@ -323,13 +328,13 @@ impl Upstream {
     }
 
     /// One attempt on one backend; on failure, the request if it never left. A new connection
-    /// gets `connect_timeout`, or the pool's own.
+    /// gets `connect_timeout` to be set up.
     async fn attempt(
         &self,
         backend: &Backend,
         scheme: Scheme,
         request: Request<RequestBody>,
-        connect_timeout: Option<Duration>,
+        connect_timeout: Duration,
     ) -> Result<Response<PooledBody>, (Failure, Option<Request<RequestBody>>)> {
         let unsent = |err: ConnectError, request| {
             let refused = matches!(err, ConnectError::Refused(_));
@@ -346,12 +351,10 @@ impl Upstream {
                 Err(H2Failure::Send(err)) => Err(err),
             }
         } else {
-            let address = backend.def.address;
-            let checkout = match connect_timeout {
-                Some(timeout) => self.pool.checkout_within(address, timeout).await,
-                None => self.pool.checkout(address).await,
-            };
-            let checkout = match checkout {
+            let checkout = self
+                .pool
+                .checkout_within(backend.def.address, connect_timeout);
+            let checkout = match checkout.await {
                 Ok(checkout) => checkout,
                 Err(err) => return Err(unsent(err, request)),
             };
