@@ -60,7 +60,38 @@ struct Idle {
 /// What a waiting request is given: a connection, or room to open one.
 enum Grant {
     Connection(SendRequest<RequestBody>),
-    Room,
+    Room(Room),
+}
+
+/// Room to open one more connection, granted to a waiting request. A request dropped between
+/// the grant and its next poll never uses it: dropped unused, it goes to the next waiter (as a
+/// connection dropped unused closes, and its task gives its room back).
+struct Room {
+    address: SocketAddr,
+    /// `None` once used, or settled while the pool's lock is held.
+    pool: Option<Weak<ConnectionPool>>,
+}
+
+impl Room {
+    fn new(pool: &Arc<ConnectionPool>, address: SocketAddr) -> Self {
+        Room {
+            address,
+            pool: Some(Arc::downgrade(pool)),
+        }
+    }
+
+    /// The count stays as it is: the room is being used, or was never handed out.
+    fn settle(mut self) {
+        self.pool = None;
+    }
+}
+
+impl Drop for Room {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take().and_then(|pool| pool.upgrade()) {
+            pool.closed(self.address);
+        }
+    }
 }
 
 /// A connection checked out for one request.
@@ -157,23 +188,27 @@ impl ConnectionPool {
                 }
             };
             let grant = match waiting {
-                Ok(sender) => Grant::Connection(sender),
-                Err(None) => Grant::Room,
+                Ok(sender) => Some(sender),
+                Err(None) => None,
                 Err(Some(granted)) => match granted.await {
-                    Ok(grant) => grant,
+                    Ok(Grant::Connection(sender)) => Some(sender),
+                    Ok(Grant::Room(room)) => {
+                        room.settle();
+                        None
+                    }
                     // The pool is going away.
-                    Err(_) => Grant::Room,
+                    Err(_) => None,
                 },
             };
             match grant {
                 // A connection handed back as its last response byte was read may still be
                 // finishing that exchange: wait a moment for it, or move on if it died.
-                Grant::Connection(mut sender) => {
+                Some(mut sender) => {
                     if sender.ready().await.is_ok() {
                         return Ok(Checkout { sender, address });
                     }
                 }
-                Grant::Room => {
+                None => {
                     // Boxed: connecting is the rare path, and its state would otherwise sit in
                     // every request's future.
                     return match Box::pin(self.connect(address, connect_timeout)).await {
@@ -218,16 +253,21 @@ impl ConnectionPool {
     }
 
     /// A connection is gone (or never came): its room goes to the first waiter, if any.
-    fn closed(&self, address: SocketAddr) {
+    fn closed(self: &Arc<Self>, address: SocketAddr) {
         let mut backends = self.lock();
         let Some(backend) = backends.get_mut(&address) else {
             return;
         };
         backend.open = backend.open.saturating_sub(1);
         while let Some(waiter) = backend.waiting.pop_front() {
-            if waiter.send(Grant::Room).is_ok() {
-                backend.open += 1;
-                return;
+            match waiter.send(Grant::Room(Room::new(self, address))) {
+                Ok(()) => {
+                    backend.open += 1;
+                    return;
+                }
+                // Dropping it here would take the lock again.
+                Err(Grant::Room(room)) => room.settle(),
+                Err(Grant::Connection(_)) => {}
             }
         }
         if backend.open == 0 && backend.idle.is_empty() {
@@ -246,7 +286,10 @@ impl ConnectionPool {
             match waiter.send(Grant::Connection(sender)) {
                 Ok(()) => return,
                 Err(Grant::Connection(back)) => sender = back,
-                Err(Grant::Room) => return,
+                Err(Grant::Room(room)) => {
+                    room.settle();
+                    return;
+                }
             }
         }
         backend.idle.push(Idle {

@@ -1,7 +1,9 @@
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{Request, Response};
@@ -161,4 +163,29 @@ async fn a_connect_to_an_address_that_drops_syns_gives_up_at_the_timeout_asked_f
             .is_none_or(|connections| connections.open == 0),
         "the room is given back"
     );
+}
+
+#[tokio::test]
+async fn room_granted_to_a_request_that_is_gone_goes_to_the_next_one() {
+    let address = backend(Duration::ZERO, true).await;
+    let (pool, _) = pool(1);
+    let first = pool.checkout(address).await.expect("a connection");
+    let mut gone = Box::pin(pool.checkout(address));
+    let polled = std::future::poll_fn(|cx| Poll::Ready(gone.as_mut().poll(cx).is_pending())).await;
+    assert!(polled, "the second request waits for the only connection");
+    // The connection closes unused; its task grants the room to the waiting request...
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while pool
+        .lock()
+        .get(&address)
+        .is_some_and(|c| !c.waiting.is_empty())
+    {
+        assert!(Instant::now() < deadline, "the room was never granted");
+        tokio::task::yield_now().await;
+    }
+    // ...which is dropped before it could use it. The next request still gets through.
+    drop(gone);
+    let next = tokio::time::timeout(Duration::from_secs(5), exchange(&pool, address)).await;
+    assert_eq!(next.expect("the room came back"), "ok");
 }
