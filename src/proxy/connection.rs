@@ -194,7 +194,9 @@ where
                 .protocols
                 .http2
                 .serve_connection(TokioIo::new(io), service);
-            until_drained!(serving, shutdown, std::future::ready(()))
+            // Boxed, as HTTP/2's connection state is several times HTTP/1's and every
+            // HTTP/1 connection's task would otherwise be sized for it.
+            Box::pin(async move { until_drained!(serving, shutdown, std::future::ready(())) }).await
         }
     };
     if let Err(err) = served {

@@ -345,7 +345,8 @@ impl Upstream {
             (failure, Some(request))
         };
         let sent = if scheme == Scheme::H2c {
-            match self.pool.h2().send(backend.def.address, request).await {
+            // Boxed: HTTP/2's exchange state would otherwise size every request's future.
+            match Box::pin(self.pool.h2().send(backend.def.address, request)).await {
                 Ok(response) => Ok(response),
                 Err(H2Failure::Connect(err, request)) => return Err(unsent(err, request)),
                 Err(H2Failure::Send(err)) => Err(err),

@@ -341,7 +341,9 @@ fn admit(
     let acceptor = worker.acceptor.clone();
     worker.connections.spawn(async move {
         match tls {
-            true => serve_tls(stream, serving, acceptor).await,
+            // Boxed: a TLS connection's state (rustls, and HTTP/2 more often than not) is
+            // several KiB that every plain connection's task would otherwise be sized for.
+            true => Box::pin(serve_tls(stream, serving, acceptor)).await,
             false => serve_plain(stream, serving).await,
         }
         drop(admission);
