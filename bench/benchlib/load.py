@@ -12,8 +12,8 @@ CONF_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 STATS_LUA = os.path.join(CONF_DIR, "stats.lua")
 
 
-def wrk_cmd(wrk, url, conns, duration, close, cpus):
-    cmd = [wrk, "-t1", f"-c{conns}", f"-d{duration}s", "--timeout", "5s", "-s", STATS_LUA]
+def wrk_cmd(wrk, url, conns, duration, close, cpus, threads=1):
+    cmd = [wrk, f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--timeout", "5s", "-s", STATS_LUA]
     if close:
         cmd += ["-H", "Connection: close"]
     return procs.pinned(cmd + [url], cpus)

@@ -84,7 +84,9 @@ def markdown(meta, scenarios, results, skipped, rates, commands):
            "the least disturbed attempt kept."
            if meta.get("max_other_load", 1e9) < 1e9 and meta.get("retries") else "."),
         f"- Pinning: proxy on CPU {meta['proxy_cpus'] or 'any'}; load generator and backend on "
-        f"CPU {meta['client_cpus'] or 'any'}. 1 worker/thread per proxy. `ulimit -n` {meta['nofile']}.",
+        f"CPU {meta['client_cpus'] or 'any'}. 1 worker/thread per proxy"
+        + ("; in scenario 8 two each, nothing pinned" if any(s.get("workers", 1) > 1 for s in scenarios) else "")
+        + f". `ulimit -n` {meta['nofile']}.",
         "- Backend: one nginx worker serving fixed bodies (static files, keep-alive), shared by all targets.",
     ]
     if meta.get("certificate"):
@@ -102,6 +104,8 @@ def markdown(meta, scenarios, results, skipped, rates, commands):
         "anything else on the machine during the run, in % of one core (median; noise indicator).",
         "",
     ]
+    if meta.get("chart"):
+        out += [f"![req/s, p99 and peak RSS per scenario and proxy]({meta['chart']})", ""]
     summ = {sid: {t: summarize(rows, meta["proxy_cpus"], meta["client_cpus"]) for t, rows in results.get(sid, {}).items() if rows}
             for sid in results}
     targets = [t for t in ["direct", "nginx", "haproxy", "caddy", "hawser"]

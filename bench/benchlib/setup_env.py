@@ -76,6 +76,28 @@ def find_oha(no_install):
     return cargo_bin, None
 
 
+MATPLOTLIB_VERSION = "3.11.2"
+
+
+def ensure_matplotlib(no_install):
+    """matplotlib for the chart: `pip install` it (into the user's site) if missing.
+    Returns None, or why the chart will be left out."""
+    try:
+        import matplotlib  # noqa: F401
+        return None
+    except ImportError:
+        pass
+    if no_install:
+        return "matplotlib not installed (--no-install)"
+    log(f"installing matplotlib {MATPLOTLIB_VERSION} with pip (for the chart)")
+    r = sh([sys.executable, "-m", "pip", "install", "--quiet", "--user", f"matplotlib=={MATPLOTLIB_VERSION}"])
+    if r.returncode != 0:
+        return "pip install matplotlib failed: " + r.stdout.strip()[-300:]
+    import site
+    site.addsitedir(site.getusersitepackages())
+    return None
+
+
 def build_hawser(repo, logdir):
     """cargo build --release. Returns None on success, else a reason."""
     log("building hawser: cargo build --release")

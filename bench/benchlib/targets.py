@@ -11,7 +11,7 @@ REPO = os.path.dirname(os.path.dirname(CONF_DIR))
 HAWSER_BIN = os.path.join(REPO, "target", "release", "hawser")
 
 # name -> adapter. Placeholders in argv/env/ready_url: {bin} {dir} {config}
-# {port} {admin_port}, and in TLS scenarios {tls_port} {cert} {key} {cert_and_key}.
+# {port} {admin_port} {workers}, and in TLS scenarios {tls_port} {cert} {key} {cert_and_key}.
 # `template` is rendered with render() below; a TLS scenario uses `tls_template`
 # and `tls_argv` (default: argv) instead; a target without `tls_template` is
 # skipped there.
@@ -36,7 +36,7 @@ ADAPTERS = {
         template="Caddyfile.tmpl", config="Caddyfile",
         argv=["{bin}", "run", "--config", "{config}", "--adapter", "caddyfile"],
         # 1 worker thread; private HOME/XDG dirs so nothing touches the system's.
-        env={"GOMAXPROCS": "1", "HOME": "{dir}", "XDG_DATA_HOME": "{dir}/xdg-data",
+        env={"GOMAXPROCS": "{workers}", "HOME": "{dir}", "XDG_DATA_HOME": "{dir}/xdg-data",
              "XDG_CONFIG_HOME": "{dir}/xdg-config"},
         version=["{bin}", "version"],
     ),
@@ -45,13 +45,13 @@ ADAPTERS = {
         template="hawser.toml.tmpl", config="routes.toml",
         argv=["{bin}", "--no-docker", "--file", "{config}",
               "--listen", "127.0.0.1:{port}", "--admin-listen", "127.0.0.1:{admin_port}",
-              "--workers", "1", "--access-log", "off", "--log-level", "warn"],
+              "--workers", "{workers}", "--access-log", "off", "--log-level", "warn"],
         tls_template="hawser.toml.tmpl",
         tls_argv=["{bin}", "--no-docker", "--file", "{config}",
                   "--entrypoint", "web=127.0.0.1:{port},websecure=127.0.0.1:{tls_port};tls",
                   "--tls-cert", "{cert}", "--tls-key", "{key}",
                   "--admin-listen", "127.0.0.1:{admin_port}",
-                  "--workers", "1", "--access-log", "off", "--log-level", "warn"],
+                  "--workers", "{workers}", "--access-log", "off", "--log-level", "warn"],
         ready_url="http://127.0.0.1:{admin_port}/ping",
         version=["{bin}", "--version"],
         missing_hint="not built: target/release/hawser missing",
