@@ -11,11 +11,12 @@ import sys
 
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from benchlib.report import NAMES, summarize  # noqa: E402
+    from benchlib.report import NAMES, summaries  # noqa: E402
+    from benchlib.targets import ORDER  # noqa: E402
 else:
-    from .report import NAMES, summarize
+    from .report import NAMES, summaries
+    from .targets import ORDER
 
-ORDER = ["direct", "nginx", "haproxy", "caddy", "hawser"]
 COLOURS = {"direct": "#9e9e9e", "nginx": "#2e7d32", "haproxy": "#1565c0", "caddy": "#8e24aa",
            "hawser": "#e65100"}
 PANELS = [("rps", "req/s (median)", False), ("p99_ms", "p99 latency, ms (log)", True),
@@ -28,6 +29,8 @@ def draw(meta, results, path, scenario_ids=None):
     try:
         import matplotlib
         matplotlib.use("Agg")
+        # Fixed ids in the SVG, so that drawing the same results again gives the same file.
+        matplotlib.rcParams["svg.hashsalt"] = "hawser"
         import matplotlib.pyplot as plt
         import matplotlib.ticker
     except ImportError:
@@ -35,8 +38,7 @@ def draw(meta, results, path, scenario_ids=None):
     ids = [sid for sid in (scenario_ids or results.keys()) if results.get(sid)]
     if not ids:
         return "no results to chart"
-    summ = {sid: {t: summarize(rows, meta.get("proxy_cpus", ""), meta.get("client_cpus", ""))
-                  for t, rows in results[sid].items() if rows} for sid in ids}
+    summ = summaries(meta, results, ids)
     targets = [t for t in ORDER if any(t in summ[sid] for sid in ids)]
     fig, axes = plt.subplots(len(PANELS), 1, figsize=(max(8, 1.1 * len(ids) + 3), 10), sharex=True)
     width = 0.8 / max(1, len(targets))

@@ -9,9 +9,9 @@ import sys
 
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    from benchlib.report import NAMES, summarize  # noqa: E402
+    from benchlib.report import NAMES, summaries  # noqa: E402
 else:
-    from .report import NAMES, summarize
+    from .report import NAMES, summaries
 
 COLUMNS = ["hawser", "nginx", "haproxy", "caddy"]
 # (scenario, figure, label)
@@ -43,17 +43,16 @@ FORMATS = {"rps": "{:,.0f}", "p99_ms": "{:.2f} ms", "cpu_ms_per_10k": "{:,.0f}",
 
 
 def table(data):
-    meta, results = data["meta"], data["results"]
-    cols = [t for t in COLUMNS if any(t in results.get(s, {}) for s, _, _ in ROWS)]
+    summ = summaries(data["meta"], data["results"])
+    cols = [t for t in COLUMNS if any(t in summ.get(s, {}) for s, _, _ in ROWS)]
     out = ["| scenario | " + " | ".join(NAMES[t] for t in cols) + " |", "|---" * (len(cols) + 1) + "|"]
     for sid, key, label in ROWS:
-        rows = results.get(sid, {})
-        if not rows:
+        medians = summ.get(sid)
+        if not medians:
             continue
         cells = []
         for t in cols:
-            s = summarize(rows[t], meta.get("proxy_cpus", ""), meta.get("client_cpus", "")) if rows.get(t) else None
-            value = s.get(key) if s else None
+            value = medians.get(t, {}).get(key)
             cells.append("–" if value is None else FORMATS[key].format(value))
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(out)

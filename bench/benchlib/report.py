@@ -40,6 +40,13 @@ def summarize(rows, proxy_cpus, client_cpus):
     return s
 
 
+def summaries(meta, results, ids=None):
+    """Scenario id -> target -> medians (`summarize`), for the scenarios `ids` (default: all)."""
+    return {sid: {t: summarize(rows, meta.get("proxy_cpus", ""), meta.get("client_cpus", ""))
+                  for t, rows in results.get(sid, {}).items() if rows}
+            for sid in (results if ids is None else ids)}
+
+
 def _noise_note(rows, s, meta):
     notes = []
     noisy = sum(1 for r in rows if r["other_load_pct"] > meta.get("max_other_load", 1e9))
@@ -106,8 +113,7 @@ def markdown(meta, scenarios, results, skipped, rates, commands):
     ]
     if meta.get("chart"):
         out += [f"![req/s, p99 and peak RSS per scenario and proxy]({meta['chart']})", ""]
-    summ = {sid: {t: summarize(rows, meta["proxy_cpus"], meta["client_cpus"]) for t, rows in results.get(sid, {}).items() if rows}
-            for sid in results}
+    summ = summaries(meta, results)
     targets = [t for t in ["direct", "nginx", "haproxy", "caddy", "hawser"]
                if any(t in results.get(s["id"], {}) or t in skipped.get(s["id"], {}) for s in scenarios)]
 
